@@ -1,0 +1,100 @@
+# dkim-tools: a toolkit of small DKIM filters sharing one library.
+#
+#   make            build everything into $(B)/
+#   make check      install missing build and test packages (Debian, as
+#                   root), build, run every test; ends "N passed, N failed"
+#   make demo       key, record, sign, verify a sample message, offline
+#   make sanitize   the whole test suite against ASan+UBSan builds
+#   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+B	?= build
+
+PKGS	 = libcrypto libbsd-overlay
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+OPT	?= -O2 -g
+HARDEN	?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+	   -Wcast-qual -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wmissing-declarations -Wsign-compare
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) $(HARDEN) $(WARN) -fPIE \
+	      -Icommon $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+LIBS	 = $(PKG_LIBS) -lresolv
+
+BINS	 = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+LIBSRC	 = $(wildcard common/*.c)
+LIBOBJ	 = $(patsubst %.c,$(B)/obj/%.o,$(LIBSRC))
+LIBA	 = $(B)/libdkimtools.a
+MANS	 = $(wildcard man/*.1)
+
+all: $(addprefix $(B)/,$(BINS)) $(B)/unit
+
+# V=1 shows the commands
+Q	 = $(if $(V),,@)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIBOBJ)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $(LIBOBJ)
+
+$(B)/dkim-%: $(B)/obj/cmd/dkim-%.o $(LIBA)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+$(B)/unit: $(B)/obj/tests/unit/unit.o $(LIBA)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+-include $(LIBOBJ:.o=.d) $(patsubst %,$(B)/obj/cmd/%.d,$(BINS))
+
+# check installs what is missing first, then builds in a fresh make so that
+# pkg-config sees the packages it just installed.
+check:
+	sh tests/setup.sh
+	$(MAKE) all
+	$(MAKE) -C tests/peers
+	DKIM_BIN=$(CURDIR)/$(B) sh tests/shell/run.sh
+
+test: all
+	DKIM_BIN=$(CURDIR)/$(B) sh tests/shell/run.sh
+
+SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+      -fno-omit-frame-pointer
+
+sanitize:
+	sh tests/setup.sh
+	$(MAKE) B=build-san OPT="$(SAN)" HARDEN= LDFLAGS="-fsanitize=address,undefined" all
+	$(MAKE) -C tests/peers
+	DKIM_BIN=$(CURDIR)/build-san DKIM_SANITIZE=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	sh tests/shell/run.sh
+
+demo: all
+	DKIM_BIN=$(CURDIR)/$(B) sh tests/demo.sh
+
+lint:
+	mandoc -Tlint -Wwarning $(MANS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(addprefix $(B)/,$(BINS)) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
+
+clean:
+	rm -rf build build-san
+	-$(MAKE) -C tests/peers clean 2>/dev/null
+
+.PHONY: all check test sanitize demo lint install uninstall clean

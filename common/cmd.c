@@ -1,0 +1,181 @@
+/* cmd.c: what every program in cmd/ needs; these exit, unlike the library. */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	if ((p = malloc(n ? n : 1)) == NULL)
+		errx(EX_OSERR, "out of memory");
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t m)
+{
+	void *p;
+
+	if ((p = calloc(n ? n : 1, m ? m : 1)) == NULL)
+		errx(EX_OSERR, "out of memory");
+	return p;
+}
+
+void *
+xreallocarray(void *o, size_t n, size_t m)
+{
+	void *p;
+
+	if ((p = reallocarray(o, n ? n : 1, m ? m : 1)) == NULL)
+		errx(EX_OSERR, "out of memory");
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		errx(EX_OSERR, "out of memory");
+	return p;
+}
+
+int
+cmd_exit_code(int e)
+{
+	switch (e) {
+	case 0:
+		return 0;
+	case DKIM_ERR_ALLOC:
+		return EX_OSERR;
+	case DKIM_ERR_IO:
+		return EX_IOERR;
+	case DKIM_ERR_CRYPTO:
+		return EX_SOFTWARE;
+	case DKIM_ERR_DNS_TEMP:
+	case DKIM_ERR_DNS_TIMEOUT:
+		return EX_TEMPFAIL;
+	case DKIM_ERR_KEY:
+	case DKIM_ERR_NOKEY:
+		return EX_CONFIG;
+	default:
+		return EX_DATAERR;
+	}
+}
+
+int
+cmd_open_input(const char *path, const char **name)
+{
+	struct stat st;
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		*name = "stdin";
+		fd = STDIN_FILENO;
+	} else {
+		*name = path;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			err(EX_NOINPUT, "%s", path);
+	}
+	if (fstat(fd, &st) == -1)
+		err(EX_NOINPUT, "%s", *name);
+	if (S_ISDIR(st.st_mode))
+		errx(EX_NOINPUT, "%s: is a directory", *name);
+	return fd;
+}
+
+static void __attribute__((__noreturn__))
+print_usage(const char *usage)
+{
+	const char *p;
+
+	fputs("usage: ", stderr);
+	for (p = usage; *p != '\0'; p++) {
+		if (*p == '\n') {
+			fputc(' ', stderr);
+			while (p[1] == ' ')
+				p++;
+		} else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+	exit(EX_USAGE);
+}
+
+void
+cmd_usage(const char *usage)
+{
+	print_usage(usage);
+}
+
+void
+cmd_badopt(const char *usage, int ch, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (ch == ':')
+		fprintf(stderr, "%s: %s needs an argument; ", getprogname(),
+		    optopt ? (char[]){ '-', (char)optopt, '\0' } : arg);
+	else if (optopt != 0)
+		fprintf(stderr, "%s: unknown option -%c; ", getprogname(),
+		    optopt);
+	else
+		fprintf(stderr, "%s: unknown option %s; ", getprogname(), arg);
+	print_usage(usage);
+}
+
+void
+cmd_init(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}
+
+long long
+cmd_number(const char *s, long long min, long long max, const char *what)
+{
+	const char *errstr;
+	long long v;
+
+	v = strtonum(s, min, max, &errstr);
+	if (errstr != NULL)
+		errx(EX_USAGE, "%s %s: %s (%lld to %lld)", what, s, errstr,
+		    min, max);
+	return v;
+}
+
+void
+cmd_escape(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t i, o = 0;
+	unsigned char c;
+
+	if (cap == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= cap)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= cap)
+				break;
+			snprintf(out + o, cap - o, "\\%03o", c);
+			o += 4;
+		}
+	}
+	out[o] = '\0';
+}

@@ -1,0 +1,50 @@
+/*
+ * cmd.h: helpers for the programs in cmd/ only.  Unlike the rest of
+ * common/, these print (err(3) style, with getprogname()) and exit with
+ * sysexits(3) codes.
+ */
+#ifndef DKIM_CMD_H
+#define DKIM_CMD_H
+
+#include <stddef.h>
+#include <sysexits.h>
+
+#include "dkim.h"
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+
+/* The sysexits code for a DKIM_ERR_* met while handling a message. */
+int	 cmd_exit_code(int);
+
+/*
+ * Open a message named on the command line ("-" or NULL: stdin), refusing
+ * directories; exits 66 when it cannot.
+ */
+int	 cmd_open_input(const char *path, const char **name);
+
+/* "usage: ..." on one line of stderr (newlines become spaces), exit 64. */
+void	 cmd_usage(const char *usage) __attribute__((__noreturn__));
+/*
+ * For getopt's ':' and '?' (the optstring starts with ':'): one line
+ * naming the option, then the usage, exit 64.
+ */
+void	 cmd_badopt(const char *usage, int ch, char **argv)
+	    __attribute__((__noreturn__));
+
+/* Common start-up: no SIGPIPE (a closed pipe is a write error, 74). */
+void	 cmd_init(void);
+
+/*
+ * Parse a decimal number in [min, max] for option opt, exiting 64 with a
+ * one-line message when it is not.
+ */
+long long cmd_number(const char *s, long long min, long long max,
+	    const char *what);
+
+/* Copy bytes for printing: control and 8-bit bytes become \ooo escapes. */
+void	 cmd_escape(const char *s, size_t n, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * crypto.c: algorithm names, digests, base64 and constant-time comparison,
+ * all through OpenSSL's EVP layer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "dkim.h"
+
+struct dkim_digest {
+	EVP_MD_CTX	*ctx;
+	enum dkim_hash	 hash;
+};
+
+static const struct {
+	const char	*name;
+	enum dkim_alg	 alg;
+} algs[] = {
+	{ "rsa-sha256", DKIM_ALG_RSA_SHA256 },
+	{ "ed25519-sha256", DKIM_ALG_ED25519_SHA256 },
+	{ "rsa-sha1", DKIM_ALG_RSA_SHA1 },
+};
+
+const char *
+dkim_alg_name(enum dkim_alg a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (algs[i].alg == a)
+			return algs[i].name;
+	return "unknown";
+}
+
+enum dkim_alg
+dkim_alg_parse(const char *s, size_t n)
+{
+	size_t i;
+
+	/* a= values are case-sensitive, like all DKIM tag values */
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strlen(algs[i].name) == n &&
+		    memcmp(algs[i].name, s, n) == 0)
+			return algs[i].alg;
+	return DKIM_ALG_UNKNOWN;
+}
+
+enum dkim_hash
+dkim_alg_hash(enum dkim_alg a)
+{
+	return a == DKIM_ALG_RSA_SHA1 ? DKIM_HASH_SHA1 : DKIM_HASH_SHA256;
+}
+
+enum dkim_keytype
+dkim_alg_keytype(enum dkim_alg a)
+{
+	return a == DKIM_ALG_ED25519_SHA256 ? DKIM_KEY_ED25519 : DKIM_KEY_RSA;
+}
+
+const char *
+dkim_hash_name(enum dkim_hash h)
+{
+	return h == DKIM_HASH_SHA1 ? "sha1" : "sha256";
+}
+
+size_t
+dkim_hash_len(enum dkim_hash h)
+{
+	return h == DKIM_HASH_SHA1 ? 20 : 32;
+}
+
+struct dkim_digest *
+dkim_digest_new(enum dkim_hash h)
+{
+	struct dkim_digest *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->hash = h;
+	if ((d->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(d->ctx, h == DKIM_HASH_SHA1 ? EVP_sha1() :
+	    EVP_sha256(), NULL) != 1) {
+		dkim_digest_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+dkim_digest_free(struct dkim_digest *d)
+{
+	if (d == NULL)
+		return;
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
+}
+
+void
+dkim_digest_update(void *arg, const unsigned char *p, size_t n)
+{
+	struct dkim_digest *d = arg;
+
+	/* cannot fail for a software digest once initialised */
+	(void)EVP_DigestUpdate(d->ctx, p, n);
+}
+
+int
+dkim_digest_final(struct dkim_digest *d, unsigned char *out, size_t *len)
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(d->ctx, out, &n) != 1)
+		return DKIM_ERR_CRYPTO;
+	*len = n;
+	return 0;
+}
+
+size_t
+dkim_b64_len(size_t n)
+{
+	return (n + 2) / 3 * 4;
+}
+
+void
+dkim_b64_encode(const unsigned char *p, size_t n, char *out)
+{
+	/* EVP_EncodeBlock takes an int; our inputs are keys and hashes */
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+}
+
+static int
+b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+int
+dkim_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
+    size_t *outlen)
+{
+	unsigned char *tmp = NULL, *dec = NULL;
+	size_t i, m = 0, pad = 0, dlen;
+	int r = DKIM_ERR_BASE64, k;
+
+	*outlen = 0;
+	if (n > 4 * (size_t)DKIM_MAX_TXT)
+		return DKIM_ERR_TOOLONG;
+	if ((tmp = malloc(n + 1)) == NULL)
+		return DKIM_ERR_ALLOC;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=')
+			pad++;
+		else if (!b64_char(c) || pad > 0)
+			goto out;	/* nothing may follow the padding */
+		tmp[m++] = c;
+	}
+	if (m % 4 != 0 || pad > 2)
+		goto out;
+	dlen = m / 4 * 3;
+	if (dlen - pad > cap) {
+		r = DKIM_ERR_TOOLONG;
+		goto out;
+	}
+	if (m > 0) {
+		if ((dec = malloc(dlen)) == NULL) {
+			r = DKIM_ERR_ALLOC;
+			goto out;
+		}
+		k = EVP_DecodeBlock(dec, tmp, (int)m);
+		if (k < 0 || (size_t)k != dlen)
+			goto out;
+		memcpy(out, dec, dlen - pad);
+	}
+	*outlen = dlen - pad;
+	r = 0;
+out:
+	free(tmp);
+	if (dec != NULL)
+		freezero(dec, dlen);
+	return r;
+}
+
+int
+dkim_ct_cmp(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n);
+}

@@ -1,0 +1,364 @@
+/*
+ * dkim.h: the one public header of libdkimtools (common/).
+ *
+ * Rules for everything declared here:
+ *  - nothing in common/ exits or prints; functions return 0 or a negative
+ *    DKIM_ERR_* code, dkim_strerror() gives its text;
+ *  - untrusted bytes are always passed as (pointer, length), never relied
+ *    upon to be NUL-terminated;
+ *  - every *_free() accepts NULL;
+ *  - "slice" pointers point into a buffer owned by someone else (usually the
+ *    struct dkim_msg) and are valid as long as that owner is.
+ */
+#ifndef DKIM_H
+#define DKIM_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* Errors */
+
+enum {
+	DKIM_OK = 0,
+	DKIM_ERR_ALLOC = -1,	 /* out of memory */
+	DKIM_ERR_IO = -2,	 /* read or write failed, errno kept */
+	DKIM_ERR_HDR_SIZE = -3,	 /* header section over DKIM_MAX_HDR_BYTES */
+	DKIM_ERR_HDR_COUNT = -4, /* more than DKIM_MAX_HDRS fields */
+	DKIM_ERR_HDR_COLON = -5, /* header line without a colon */
+	DKIM_ERR_HDR_NUL = -6,	 /* NUL byte in the header section */
+	DKIM_ERR_HDR_CONT = -7,	 /* continuation line with no field */
+	DKIM_ERR_EMPTY = -8,	 /* no header fields at all */
+	DKIM_ERR_SYNTAX = -9,	 /* tag-list or value syntax */
+	DKIM_ERR_DUPTAG = -10,	 /* tag appears twice */
+	DKIM_ERR_TOOMANY = -11,	 /* over a documented count limit */
+	DKIM_ERR_BASE64 = -12,	 /* invalid base64 */
+	DKIM_ERR_CRYPTO = -13,	 /* OpenSSL failed */
+	DKIM_ERR_TOOLONG = -14,	 /* value over its length limit */
+	DKIM_ERR_KEY = -15,	 /* unusable key */
+	DKIM_ERR_NOKEY = -16,	 /* no key in the input */
+	DKIM_ERR_DNS_TEMP = -17, /* transient DNS failure */
+	DKIM_ERR_DNS_PERM = -18, /* no record (NXDOMAIN, NODATA) */
+	DKIM_ERR_DNS_TIMEOUT = -19,
+	DKIM_ERR_HDR_NAME = -20, /* invalid header field name */
+	DKIM_ERR_LAST = -21
+};
+
+const char *dkim_strerror(int);
+
+/* ------------------------------------------------------------------ */
+/* Limits on untrusted input (documented in the man pages) */
+
+#define DKIM_MAX_HDR_BYTES	(1024 * 1024) /* whole header section */
+#define DKIM_MAX_HDRS		5000	      /* header fields */
+#define DKIM_MAX_TAGS		64	      /* tags in one tag-list */
+#define DKIM_MAX_SIGNED		256	      /* names in one h= */
+#define DKIM_MAX_DOMAIN		253	      /* d=, a DNS name */
+#define DKIM_MAX_SELECTOR	253	      /* s= (may hold dots) */
+#define DKIM_MAX_AUID		512	      /* i= after decoding */
+#define DKIM_MAX_SIG_BYTES	1024	      /* b=: 8192-bit RSA */
+#define DKIM_MAX_TXT		65535	      /* a key record */
+#define DKIM_RSA_MIN_BITS	1024	      /* RFC 8301 */
+#define DKIM_RSA_MAX_BITS	8192	      /* bound verify CPU */
+
+/* ------------------------------------------------------------------ */
+/* Growable byte buffer */
+
+struct dkim_buf {
+	unsigned char	*p;
+	size_t		 len;
+	size_t		 cap;
+};
+
+int	 dkim_buf_append(struct dkim_buf *, const void *, size_t);
+int	 dkim_buf_putc(struct dkim_buf *, int);
+int	 dkim_buf_printf(struct dkim_buf *, const char *, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
+void	 dkim_buf_free(struct dkim_buf *); /* frees p, keeps the struct */
+void	 dkim_buf_freezero(struct dkim_buf *); /* same, wiping first */
+
+/* ------------------------------------------------------------------ */
+/* Input: a buffered reader over a file descriptor */
+
+struct dkim_in;
+
+/*
+ * The reader does not own fd.  name is used in messages only and must
+ * outlive the reader.
+ */
+struct dkim_in	*dkim_in_new(int fd, const char *name);
+void		 dkim_in_free(struct dkim_in *);
+const char	*dkim_in_name(const struct dkim_in *);
+
+/*
+ * Next chunk of input: *p points into the reader's buffer, valid until the
+ * next call.  *n == 0 means end of input.
+ */
+int	 dkim_in_chunk(struct dkim_in *, const unsigned char **p, size_t *n);
+
+/* Give back the last n bytes of the chunk just returned. */
+void	 dkim_in_unread(struct dkim_in *, size_t n);
+
+/*
+ * Body replay for filters that write the message after deciding.  Call
+ * dkim_in_mark() right after the header section was read: a seekable
+ * input remembers its offset, anything else starts spooling what is read
+ * from there on (memory first, then an unlinked file in $TMPDIR).
+ * dkim_in_rewind() then makes dkim_in_chunk() return the body again.
+ */
+int	 dkim_in_mark(struct dkim_in *);
+int	 dkim_in_rewind(struct dkim_in *);
+
+/* ------------------------------------------------------------------ */
+/* Output: a checked, buffered writer */
+
+struct dkim_out;
+
+struct dkim_out	*dkim_out_new(int fd);
+int	 dkim_out_write(struct dkim_out *, const void *, size_t);
+int	 dkim_out_flush(struct dkim_out *);
+/* Flushes and frees; returns the first error seen since dkim_out_new(). */
+int	 dkim_out_close(struct dkim_out *);
+
+/* ------------------------------------------------------------------ */
+/* The message: header section in memory, body streamed */
+
+struct dkim_hdr {
+	size_t	 off;	  /* offset of the field in msg->hbuf */
+	size_t	 len;	  /* bytes, with folding, without final line end */
+	size_t	 namelen; /* name length, WSP before the colon excluded */
+	size_t	 colon;	  /* offset of the colon within the field */
+};
+
+struct dkim_msg {
+	struct dkim_buf	 mbox_from; /* leading "From " line, with its EOL */
+	struct dkim_buf	 hbuf;	    /* raw header section, byte-exact */
+	struct dkim_hdr	*hdrs;
+	size_t		 nhdrs;
+	int		 crlf;	    /* first line ended in CRLF */
+	int		 has_sep;   /* an empty line ended the header */
+	int		 sep_crlf;  /* that empty line was CRLF */
+	size_t		 errline;   /* line of the last parse error */
+};
+
+struct dkim_msg	*dkim_msg_new(void);
+void		 dkim_msg_free(struct dkim_msg *);
+
+/*
+ * Read the header section (and a leading mbox line) from in.  On return
+ * the reader is positioned at the first byte of the body.
+ */
+int	 dkim_msg_read_header(struct dkim_msg *, struct dkim_in *);
+
+/* Parse a header section held in memory (tests, fuzzing). */
+int	 dkim_msg_parse(struct dkim_msg *, const void *, size_t);
+
+const char	*dkim_hdr_ptr(const struct dkim_msg *, const struct dkim_hdr *);
+/* Case-insensitive name comparison, n bytes of name. */
+int	 dkim_hdr_is(const struct dkim_msg *, const struct dkim_hdr *,
+	    const char *name, size_t n);
+/* The value: bytes after the colon up to the end of the field. */
+void	 dkim_hdr_value(const struct dkim_msg *, const struct dkim_hdr *,
+	    const char **v, size_t *vlen);
+
+/*
+ * Header selection (RFC 6376 5.4.2): for each of n names, in order, pick
+ * the bottom-most instance not picked yet.  out[i] is the index of the
+ * field in msg->hdrs, or -1 where no instance is left.
+ * skip, when not -1, is a field index never picked (the signature itself).
+ */
+int	 dkim_msg_select(const struct dkim_msg *, const char *const *names,
+	    const size_t *lens, size_t n, long skip, long *out);
+
+/* ------------------------------------------------------------------ */
+/* Canonicalization (RFC 6376 3.4) */
+
+enum dkim_canon {
+	DKIM_CANON_SIMPLE = 0,
+	DKIM_CANON_RELAXED = 1
+};
+
+const char *dkim_canon_name(enum dkim_canon);
+/* "relaxed", "simple/relaxed", ... (the c= grammar); 0 or DKIM_ERR_SYNTAX */
+int	 dkim_canon_parse(const char *, size_t, enum dkim_canon *hc,
+	    enum dkim_canon *bc);
+
+/*
+ * Append the canonical form of one raw header field (name, colon, value,
+ * folding) to out, ending it with CRLF when crlf is set.
+ */
+int	 dkim_canon_header(enum dkim_canon, const char *, size_t,
+	    struct dkim_buf *out, int crlf);
+
+typedef void dkim_sink_fn(void *, const unsigned char *, size_t);
+
+#define DKIM_STAGE	16384
+
+/*
+ * Streaming body canonicalizer.  Any chunking of the input gives the same
+ * output bytes, passed to sink in order.  limit bounds what reaches the
+ * sink (the l= tag); UINT64_MAX for none.
+ */
+struct dkim_body {
+	enum dkim_canon		 canon;
+	dkim_sink_fn		*sink;
+	void			*arg;
+	uint64_t		 limit;
+	uint64_t		 hashed; /* bytes given to the sink */
+	uint64_t		 total;	 /* canonical length, unlimited */
+	uint64_t		 empties;/* empty lines not yet emitted */
+	int			 cr;	 /* CR at the end of the last chunk */
+	int			 wsp;	 /* relaxed: WSP not yet emitted */
+	int			 midline;/* current line has content */
+	const unsigned char	*span;	 /* input bytes not yet staged */
+	size_t			 spanlen;
+	size_t			 stagelen;
+	unsigned char		 stage[DKIM_STAGE];
+};
+
+void	 dkim_body_init(struct dkim_body *, enum dkim_canon, uint64_t limit,
+	    dkim_sink_fn *, void *);
+void	 dkim_body_update(struct dkim_body *, const unsigned char *, size_t);
+void	 dkim_body_final(struct dkim_body *);
+
+/* ------------------------------------------------------------------ */
+/* Tag-lists (RFC 6376 3.2) */
+
+struct dkim_tag {
+	const char	*name;
+	size_t		 namelen;
+	const char	*val;	/* trimmed of surrounding FWS */
+	size_t		 vallen;
+};
+
+struct dkim_taglist {
+	const char	*base;
+	size_t		 n;
+	struct dkim_tag	 tags[DKIM_MAX_TAGS];
+};
+
+/* *erroff, when not NULL, receives the offset of a syntax error. */
+int	 dkim_taglist_parse(struct dkim_taglist *, const char *, size_t,
+	    size_t *erroff);
+const struct dkim_tag *dkim_taglist_get(const struct dkim_taglist *,
+	    const char *name);
+/* Does the value consist of base64 characters and FWS only? */
+int	 dkim_tag_is_base64(const struct dkim_tag *);
+
+/* ------------------------------------------------------------------ */
+/* Digests and base64 */
+
+enum dkim_hash {
+	DKIM_HASH_SHA1 = 0,
+	DKIM_HASH_SHA256 = 1
+};
+
+enum dkim_keytype {
+	DKIM_KEY_RSA = 0,
+	DKIM_KEY_ED25519 = 1
+};
+
+enum dkim_alg {
+	DKIM_ALG_UNKNOWN = 0,
+	DKIM_ALG_RSA_SHA1,
+	DKIM_ALG_RSA_SHA256,
+	DKIM_ALG_ED25519_SHA256
+};
+
+const char	*dkim_alg_name(enum dkim_alg);
+enum dkim_alg	 dkim_alg_parse(const char *, size_t);
+enum dkim_hash	 dkim_alg_hash(enum dkim_alg);
+enum dkim_keytype dkim_alg_keytype(enum dkim_alg);
+const char	*dkim_hash_name(enum dkim_hash);
+size_t		 dkim_hash_len(enum dkim_hash);
+
+#define DKIM_HASH_MAX	32
+
+struct dkim_digest;
+
+struct dkim_digest *dkim_digest_new(enum dkim_hash);
+void	 dkim_digest_free(struct dkim_digest *);
+/* Usable directly as a dkim_sink_fn. */
+void	 dkim_digest_update(void *, const unsigned char *, size_t);
+/* out must hold DKIM_HASH_MAX bytes; 0 or DKIM_ERR_CRYPTO */
+int	 dkim_digest_final(struct dkim_digest *, unsigned char *out,
+	    size_t *len);
+
+/* Encoded length of n bytes, without the NUL. */
+size_t	 dkim_b64_len(size_t n);
+/* Writes dkim_b64_len(n) characters and a NUL to out. */
+void	 dkim_b64_encode(const unsigned char *, size_t, char *out);
+/*
+ * Decode base64, ignoring FWS (SP, TAB, CR, LF) anywhere.  Padding must be
+ * right.  0, DKIM_ERR_BASE64 or DKIM_ERR_TOOLONG (more than cap bytes).
+ */
+int	 dkim_b64_decode(const char *, size_t, unsigned char *out, size_t cap,
+	    size_t *outlen);
+
+/* Constant-time comparison of equal-length buffers; 0 when equal. */
+int	 dkim_ct_cmp(const void *, const void *, size_t);
+
+/* ------------------------------------------------------------------ */
+/* DKIM-Signature fields (RFC 6376 3.5) */
+
+struct dkim_sig {
+	const char	*field;	   /* whole raw field, name included */
+	size_t		 fieldlen;
+	size_t		 boff;	   /* b= value within the field */
+	size_t		 blen;
+	int		 version;  /* 0: v= absent or not 1 */
+	enum dkim_alg	 alg;
+	const char	*a;	   /* raw a= value, for reports */
+	size_t		 alen;
+	enum dkim_canon	 hc, bc;
+	char		 d[DKIM_MAX_DOMAIN + 1];
+	char		 s[DKIM_MAX_SELECTOR + 1];
+	char		 i[DKIM_MAX_AUID + 1];	/* decoded; "" when absent */
+	size_t		 nh;
+	const char	*h[DKIM_MAX_SIGNED];	/* h= names, slices */
+	size_t		 hlen[DKIM_MAX_SIGNED];
+	const char	*b64;	   /* raw b= value (with any FWS) */
+	size_t		 b64len;
+	unsigned char	 b[DKIM_MAX_SIG_BYTES];
+	size_t		 bsize;
+	unsigned char	 bh[DKIM_HASH_MAX];
+	size_t		 bhsize;
+	int		 has_l, has_t, has_x, has_q;
+	uint64_t	 l, t, x;
+	const char	*z;	   /* raw z= value */
+	size_t		 zlen;
+	/* which tags were present, for the required-tag check */
+	unsigned	 seen;
+};
+
+/*
+ * Parse a raw DKIM-Signature field.  Syntax errors and values that cannot
+ * be decoded fail, with *reason set to a short static text (RFC 8601
+ * permerror reasons).  Semantic checks are left to dkim_sig_check().
+ */
+int	 dkim_sig_parse(struct dkim_sig *, const char *field, size_t len,
+	    const char **reason);
+/* Required tags, v=1, known a= and q=, h= has From, i= under d=, x>=t. */
+int	 dkim_sig_check(const struct dkim_sig *, const char **reason);
+
+/*
+ * The exact bytes hashed for the header part: the fields named in h=,
+ * selected bottom-up and canonicalized, then the signature field itself
+ * with the b= value emptied and no final CRLF.  self is the signature's
+ * index in msg->hdrs (-1 when it is not in the message yet).
+ */
+int	 dkim_sig_header_input(const struct dkim_msg *, const struct dkim_sig *,
+	    long self, struct dkim_buf *out);
+
+/* Decode dkim-quoted-printable (i=, z=) into out (NUL-terminated). */
+int	 dkim_qp_decode(const char *, size_t, char *out, size_t cap,
+	    size_t *outlen);
+
+/* Is it a syntactically valid domain name (LDH labels)? */
+int	 dkim_domain_ok(const char *, size_t);
+/* Is it a valid selector (dot-separated labels of LDH and '_')? */
+int	 dkim_selector_ok(const char *, size_t);
+
+#endif /* DKIM_H */

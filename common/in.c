@@ -1,0 +1,258 @@
+/*
+ * in.c: buffered input, and body replay for filters.
+ *
+ * A filter decides what to add before writing anything, so it reads the
+ * body twice.  A seekable input is simply read again from the remembered
+ * offset; a pipe is spooled as it is read: the first SPOOL_MEM bytes in
+ * memory, the rest in an unlinked temporary file that vanishes with the
+ * process on every exit path.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dkim.h"
+
+#define IN_BUFSZ	(128 * 1024)
+#define SPOOL_MEM	(4 * 1024 * 1024)
+
+enum replay { RP_NONE, RP_SEEK, RP_SPOOL };
+
+struct dkim_in {
+	int		 fd;
+	const char	*name;
+	unsigned char	*buf;
+	size_t		 pos, end;
+	int		 eof;
+	size_t		 lastn;	   /* size of the last chunk handed out */
+
+	enum replay	 rp;
+	off_t		 markoff;  /* RP_SEEK: file offset of the mark */
+	int		 replaying;
+	unsigned char	*mem;	   /* RP_SPOOL: first SPOOL_MEM bytes */
+	size_t		 memlen;
+	int		 tmpfd;	   /* RP_SPOOL: the rest, or -1 */
+	size_t		 mempos;   /* replay position in mem */
+};
+
+struct dkim_in *
+dkim_in_new(int fd, const char *name)
+{
+	struct dkim_in *in;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return NULL;
+	if ((in->buf = malloc(IN_BUFSZ)) == NULL) {
+		free(in);
+		return NULL;
+	}
+	in->fd = fd;
+	in->name = name;
+	in->tmpfd = -1;
+	return in;
+}
+
+void
+dkim_in_free(struct dkim_in *in)
+{
+	if (in == NULL)
+		return;
+	if (in->tmpfd != -1)
+		close(in->tmpfd);
+	free(in->mem);
+	free(in->buf);
+	free(in);
+}
+
+const char *
+dkim_in_name(const struct dkim_in *in)
+{
+	return in->name;
+}
+
+static int
+spool_tmpfile(void)
+{
+	const char *dir;
+	char path[4096];
+	int fd;
+
+	if ((dir = getenv("TMPDIR")) == NULL || *dir == '\0')
+		dir = "/tmp";
+#ifdef O_TMPFILE
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1)
+		return fd;
+#endif
+	if ((size_t)snprintf(path, sizeof(path), "%s/dkim-spool.XXXXXX", dir)
+	    >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(path)) == -1)
+		return -1;
+	unlink(path);
+	return fd;
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return DKIM_ERR_IO;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+spool_add(struct dkim_in *in, const unsigned char *p, size_t n)
+{
+	size_t m;
+
+	if (in->memlen < SPOOL_MEM) {
+		if (in->mem == NULL && (in->mem = malloc(SPOOL_MEM)) == NULL)
+			return DKIM_ERR_ALLOC;
+		m = SPOOL_MEM - in->memlen;
+		if (m > n)
+			m = n;
+		memcpy(in->mem + in->memlen, p, m);
+		in->memlen += m;
+		p += m;
+		n -= m;
+	}
+	if (n == 0)
+		return 0;
+	if (in->tmpfd == -1 && (in->tmpfd = spool_tmpfile()) == -1)
+		return DKIM_ERR_IO;
+	return write_all(in->tmpfd, p, n);
+}
+
+static int
+fill(struct dkim_in *in)
+{
+	ssize_t r;
+
+	in->pos = in->end = 0;
+	for (;;) {
+		r = read(in->fd, in->buf, IN_BUFSZ);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return DKIM_ERR_IO;
+		break;
+	}
+	if (r == 0)
+		in->eof = 1;
+	in->end = (size_t)r;
+	return 0;
+}
+
+int
+dkim_in_chunk(struct dkim_in *in, const unsigned char **p, size_t *n)
+{
+	int r;
+
+	*p = NULL;
+	*n = 0;
+	if (in->replaying && in->rp == RP_SPOOL && in->mempos < in->memlen) {
+		*p = in->mem + in->mempos;
+		*n = in->memlen - in->mempos;
+		in->mempos = in->memlen;
+		in->lastn = 0;	/* spool chunks cannot be given back */
+		return 0;
+	}
+	if (in->pos == in->end) {
+		if (in->eof)
+			return 0;
+		if ((r = fill(in)) != 0)
+			return r;
+	}
+	*p = in->buf + in->pos;
+	*n = in->end - in->pos;
+	in->pos = in->end;
+	in->lastn = *n;
+	if (in->rp == RP_SPOOL && !in->replaying && *n > 0)
+		return spool_add(in, *p, *n);
+	return 0;
+}
+
+void
+dkim_in_unread(struct dkim_in *in, size_t n)
+{
+	/*
+	 * Only the header reader gives bytes back, before dkim_in_mark(), so
+	 * nothing given back has been spooled.
+	 */
+	if (n > in->lastn)
+		n = in->lastn;
+	in->pos -= n;
+	in->lastn -= n;
+}
+
+int
+dkim_in_mark(struct dkim_in *in)
+{
+	struct stat st;
+	off_t off;
+
+	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off = lseek(in->fd, 0, SEEK_CUR)) != -1) {
+		in->rp = RP_SEEK;
+		in->markoff = off - (off_t)(in->end - in->pos);
+		return 0;
+	}
+	/* what is handed out from here on, buffered bytes included */
+	in->rp = RP_SPOOL;
+	return 0;
+}
+
+int
+dkim_in_rewind(struct dkim_in *in)
+{
+	const unsigned char *p;
+	size_t n;
+	int r;
+
+	switch (in->rp) {
+	case RP_SEEK:
+		if (lseek(in->fd, in->markoff, SEEK_SET) == -1)
+			return DKIM_ERR_IO;
+		in->pos = in->end = 0;
+		in->eof = 0;
+		in->replaying = 1;
+		return 0;
+	case RP_SPOOL:
+		/* the spool must hold the whole rest of the input */
+		do {
+			if ((r = dkim_in_chunk(in, &p, &n)) != 0)
+				return r;
+		} while (n > 0);
+		in->replaying = 1;
+		in->mempos = 0;
+		in->pos = in->end = 0;
+		in->eof = 0;
+		if (in->tmpfd == -1) {
+			in->eof = 1;
+			return 0;
+		}
+		if (lseek(in->tmpfd, 0, SEEK_SET) == -1)
+			return DKIM_ERR_IO;
+		in->fd = in->tmpfd;
+		return 0;
+	default:
+		errno = EINVAL;
+		return DKIM_ERR_IO;
+	}
+}
