@@ -361,4 +361,138 @@ int	 dkim_domain_ok(const char *, size_t);
 /* Is it a valid selector (dot-separated labels of LDH and '_')? */
 int	 dkim_selector_ok(const char *, size_t);
 
+/* ------------------------------------------------------------------ */
+/* Keys (OpenSSL EVP_PKEY; struct evp_pkey_st is its tag) */
+
+struct evp_pkey_st;
+
+#define DKIM_MAX_KEYFILE	65536
+
+/*
+ * A signing key from bytes: PEM (PKCS#8, PKCS#1 RSA; never prompts for a
+ * passphrase), base64 of a 32-byte Ed25519 seed (dkimpy's dknewkey), or
+ * base64 DER without PEM armour (PKCS#8 or PKCS#1).
+ */
+int	 dkim_key_private(const char *, size_t, struct evp_pkey_st **);
+/* A private key as above, or a public key in PEM (SPKI or PKCS#1). */
+int	 dkim_key_any(const char *, size_t, struct evp_pkey_st **);
+
+/*
+ * Read a key file (at most DKIM_MAX_KEYFILE bytes; never blocks on a FIFO;
+ * refuses anything but a regular file).  *loose is set when group or
+ * others may read it.  The file's bytes are wiped after parsing.
+ */
+int	 dkim_key_file(const char *path, int private, struct evp_pkey_st **,
+	    int *loose);
+void	 dkim_key_free(struct evp_pkey_st *);
+
+/* 0 and the type, or DKIM_ERR_KEY for a type DKIM cannot use. */
+int	 dkim_key_type(const struct evp_pkey_st *, enum dkim_keytype *);
+int	 dkim_key_bits(const struct evp_pkey_st *);
+const char *dkim_keytype_name(enum dkim_keytype);
+/* Same public key? */
+int	 dkim_key_equal(const struct evp_pkey_st *, const struct evp_pkey_st *);
+
+/*
+ * The p= value for a key (RFC 6376 3.6.1, RFC 8463 4): base64 of the
+ * SubjectPublicKeyInfo DER for RSA, of the raw 32 bytes for Ed25519.
+ * *out is allocated, caller frees.
+ */
+int	 dkim_key_p(const struct evp_pkey_st *, char **out);
+/* A public key from decoded p= bytes: RSA SPKI or bare RSAPublicKey (RFC
+ * 6376 erratum 3017); Ed25519 only as the raw 32 bytes. */
+int	 dkim_key_from_p(enum dkim_keytype, const unsigned char *, size_t,
+	    struct evp_pkey_st **);
+
+/*
+ * Sign or verify the header hash input (RFC 6376 3.7): rsa-sha256 signs
+ * the data with PKCS#1 v1.5, ed25519-sha256 signs its SHA-256 (RFC 8463).
+ * dkim_key_sign: sig holds DKIM_MAX_SIG_BYTES.  dkim_key_verify returns 1
+ * valid, 0 invalid, <0 an error.
+ */
+int	 dkim_key_sign(struct evp_pkey_st *, enum dkim_alg,
+	    const unsigned char *, size_t, unsigned char *sig, size_t *siglen);
+int	 dkim_key_verify(struct evp_pkey_st *, enum dkim_alg,
+	    const unsigned char *, size_t, const unsigned char *sig,
+	    size_t siglen);
+
+/* ------------------------------------------------------------------ */
+/* Key records (RFC 6376 3.6.1) */
+
+struct dkim_keyrec {
+	int		 v_present;
+	enum dkim_keytype k;
+	int		 k_given;
+	unsigned	 hashes;    /* 1 << enum dkim_hash allowed by h= */
+	int		 h_given;
+	int		 email;	    /* s= allows email */
+	int		 testing;   /* t=y */
+	int		 strict;    /* t=s */
+	const char	*n;	    /* raw n= (notes), slice */
+	size_t		 nlen;
+	int		 revoked;   /* p= empty */
+	struct evp_pkey_st *pkey;   /* NULL when revoked */
+	int		 bits;
+};
+
+/*
+ * Parse a key record.  Anything that makes it unusable fails with a short
+ * static *reason; a revoked key (empty p=) parses, with revoked set.
+ * dkim_keyrec_clear() frees what parsing allocated.
+ */
+int	 dkim_keyrec_parse(struct dkim_keyrec *, const char *, size_t,
+	    const char **reason);
+void	 dkim_keyrec_clear(struct dkim_keyrec *);
+
+/* ------------------------------------------------------------------ */
+/* DNS (dns.c) and the offline key table (keytable.c) */
+
+#define DKIM_MAX_TXTRECS	8	/* TXT records kept for one name */
+
+/* The TXT records at a name, each with its character-strings joined. */
+struct dkim_txt {
+	size_t		 n;
+	char		*rec[DKIM_MAX_TXTRECS];	/* NUL-terminated, allocated */
+	size_t		 len[DKIM_MAX_TXTRECS];
+	int		 secure;	/* the answer had the AD bit */
+};
+
+void	 dkim_txt_clear(struct dkim_txt *);
+
+struct dkim_resolver;
+
+/*
+ * server: NULL for /etc/resolv.conf, else "addr", "addr:port" or
+ * "[v6addr]:port".  timeout is seconds per try, tries the attempts.
+ */
+int	 dkim_resolver_new(struct dkim_resolver **, const char *server,
+	    int timeout, int tries);
+void	 dkim_resolver_free(struct dkim_resolver *);
+
+/*
+ * TXT records at name.  DKIM_ERR_DNS_PERM: NXDOMAIN or no TXT there;
+ * DKIM_ERR_DNS_TIMEOUT: no answer in time; DKIM_ERR_DNS_TEMP: SERVFAIL,
+ * REFUSED, a truncated or malformed answer.
+ */
+int	 dkim_dns_txt(struct dkim_resolver *, const char *name,
+	    struct dkim_txt *);
+/* The parsing half of dkim_dns_txt, on a raw DNS message (fuzzing). */
+int	 dkim_dns_parse(const unsigned char *, size_t, struct dkim_txt *);
+
+struct dkim_keytable;
+
+/*
+ * A key table is zone-file text as dkim-record prints it:
+ *   NAME [TTL] [IN] TXT "..." "..."   with ; comments and ( ) grouping.
+ * On a syntax error *errline is the line.
+ */
+int	 dkim_keytable_load(struct dkim_keytable **, const char *path,
+	    size_t *errline);
+int	 dkim_keytable_parse(struct dkim_keytable **, const char *, size_t,
+	    size_t *errline);
+void	 dkim_keytable_free(struct dkim_keytable *);
+/* Like dkim_dns_txt: DKIM_ERR_DNS_PERM when the name has no TXT. */
+int	 dkim_keytable_txt(const struct dkim_keytable *, const char *name,
+	    struct dkim_txt *);
+
 #endif /* DKIM_H */

@@ -9,6 +9,10 @@
  *	print "name=value" per tag, or "ERROR"
  *   unit ctag STRING
  *	print "header/body" for a c= value, or "ERROR"
+ *   unit keyrec STRING
+ *	parse a key record: "k=TYPE bits=N flags" or "ERROR reason"
+ *   unit key FILE
+ *	load a key file: "TYPE BITS P-VALUE"
  */
 #include <sys/stat.h>
 
@@ -119,6 +123,47 @@ ctag(const char *s)
 	return 0;
 }
 
+static int
+keyrec(const char *s)
+{
+	struct dkim_keyrec kr;
+	const char *reason;
+
+	if (dkim_keyrec_parse(&kr, s, strlen(s), &reason) != 0) {
+		printf("ERROR %s\n", reason);
+		return 0;
+	}
+	printf("k=%s bits=%d%s%s%s%s h=%s%s\n", dkim_keytype_name(kr.k),
+	    kr.bits, kr.revoked ? " revoked" : "", kr.testing ? " testing" : "",
+	    kr.strict ? " strict" : "", kr.email ? "" : " not-email",
+	    kr.hashes & (1u << DKIM_HASH_SHA256) ? "sha256," : "",
+	    kr.hashes & (1u << DKIM_HASH_SHA1) ? "sha1" : "");
+	dkim_keyrec_clear(&kr);
+	return 0;
+}
+
+static int
+key(const char *path)
+{
+	struct evp_pkey_st *k;
+	enum dkim_keytype t;
+	char *p;
+	int loose, r;
+
+	if ((r = dkim_key_file(path, 0, &k, &loose)) != 0) {
+		printf("ERROR %s\n", dkim_strerror(r));
+		return 1;
+	}
+	if (dkim_key_type(k, &t) != 0 || dkim_key_p(k, &p) != 0) {
+		printf("ERROR unusable\n");
+		return 1;
+	}
+	printf("%s %d %s\n", dkim_keytype_name(t), dkim_key_bits(k), p);
+	free(p);
+	dkim_key_free(k);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -128,5 +173,9 @@ main(int argc, char **argv)
 		return taglist(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "ctag") == 0)
 		return ctag(argv[2]);
-	errx(2, "usage: unit chunks|taglist|ctag ...");
+	if (argc == 3 && strcmp(argv[1], "keyrec") == 0)
+		return keyrec(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "key") == 0)
+		return key(argv[2]);
+	errx(2, "usage: unit chunks|taglist|ctag|keyrec|key ...");
 }

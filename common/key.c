@@ -1,0 +1,358 @@
+/*
+ * key.c: loading keys, the p= form of a public key, and the two DKIM
+ * signature operations, all through OpenSSL EVP.  Secret bytes we hold
+ * ourselves (the file, decoded base64) are wiped before they are freed.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/decoder.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "dkim.h"
+
+#define ED25519_LEN	32
+
+/* Never ask for a passphrase: a filter has no terminal. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static int
+is_pem(const char *s, size_t n)
+{
+	return memmem(s, n, "-----BEGIN ", 11) != NULL;
+}
+
+static int
+pem_private(const char *s, size_t n, EVP_PKEY **out)
+{
+	BIO *bio;
+
+	if (n > INT32_MAX || (bio = BIO_new_mem_buf(s, (int)n)) == NULL)
+		return DKIM_ERR_ALLOC;
+	*out = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	return *out ? 0 : DKIM_ERR_KEY;
+}
+
+static int
+pem_public(const char *s, size_t n, EVP_PKEY **out)
+{
+	OSSL_DECODER_CTX *dctx;
+	const unsigned char *p = (const unsigned char *)s;
+
+	/* "PUBLIC KEY" (SPKI) or "RSA PUBLIC KEY" (PKCS#1) */
+	dctx = OSSL_DECODER_CTX_new_for_pkey(out, "PEM", NULL, NULL,
+	    EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+	if (dctx == NULL)
+		return DKIM_ERR_ALLOC;
+	if (OSSL_DECODER_from_data(dctx, &p, &n) != 1)
+		*out = NULL;
+	OSSL_DECODER_CTX_free(dctx);
+	return *out ? 0 : DKIM_ERR_KEY;
+}
+
+/* Armourless: base64 of a raw Ed25519 seed, or of DER. */
+static int
+der_private(const char *s, size_t n, EVP_PKEY **out)
+{
+	unsigned char *der;
+	const unsigned char *p;
+	size_t len;
+	int r;
+
+	if ((der = malloc(n)) == NULL)
+		return DKIM_ERR_ALLOC;
+	if ((r = dkim_b64_decode(s, n, der, n, &len)) != 0) {
+		r = DKIM_ERR_KEY;
+		goto out;
+	}
+	if (len == ED25519_LEN) {
+		*out = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, der,
+		    len);
+	} else {
+		p = der;
+		*out = d2i_AutoPrivateKey(NULL, &p, (long)len);
+		if (*out != NULL && p != der + len) {
+			EVP_PKEY_free(*out);
+			*out = NULL;
+		}
+	}
+	r = *out ? 0 : DKIM_ERR_KEY;
+out:
+	freezero(der, n);
+	return r;
+}
+
+int
+dkim_key_private(const char *s, size_t n, EVP_PKEY **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return DKIM_ERR_NOKEY;
+	if (is_pem(s, n))
+		return pem_private(s, n, out);
+	return der_private(s, n, out);
+}
+
+int
+dkim_key_any(const char *s, size_t n, EVP_PKEY **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return DKIM_ERR_NOKEY;
+	if (!is_pem(s, n))
+		return der_private(s, n, out);
+	if (memmem(s, n, "PRIVATE KEY-----", 16) != NULL)
+		return pem_private(s, n, out);
+	return pem_public(s, n, out);
+}
+
+int
+dkim_key_file(const char *path, int private, EVP_PKEY **out, int *loose)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t r;
+	int fd, e, ret;
+
+	*out = NULL;
+	*loose = 0;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return DKIM_ERR_IO;
+	if (fstat(fd, &st) == -1) {
+		ret = DKIM_ERR_IO;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		ret = DKIM_ERR_IO;
+		goto out;
+	}
+	if (st.st_size > DKIM_MAX_KEYFILE) {
+		ret = DKIM_ERR_TOOLONG;
+		goto out;
+	}
+	*loose = (st.st_mode & 077) != 0;
+	if ((buf = malloc(DKIM_MAX_KEYFILE + 1)) == NULL) {
+		ret = DKIM_ERR_ALLOC;
+		goto out;
+	}
+	while (len <= DKIM_MAX_KEYFILE) {
+		r = read(fd, buf + len, DKIM_MAX_KEYFILE + 1 - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			ret = DKIM_ERR_IO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > DKIM_MAX_KEYFILE) {
+		ret = DKIM_ERR_TOOLONG;
+		goto out;
+	}
+	ret = private ? dkim_key_private(buf, len, out) :
+	    dkim_key_any(buf, len, out);
+out:
+	e = errno;
+	if (buf != NULL)
+		freezero(buf, DKIM_MAX_KEYFILE + 1);
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+void
+dkim_key_free(EVP_PKEY *k)
+{
+	EVP_PKEY_free(k);
+}
+
+int
+dkim_key_type(const EVP_PKEY *k, enum dkim_keytype *t)
+{
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_RSA:
+		*t = DKIM_KEY_RSA;
+		return 0;
+	case EVP_PKEY_ED25519:
+		*t = DKIM_KEY_ED25519;
+		return 0;
+	default:
+		return DKIM_ERR_KEY;
+	}
+}
+
+int
+dkim_key_bits(const EVP_PKEY *k)
+{
+	return EVP_PKEY_get_bits(k);
+}
+
+const char *
+dkim_keytype_name(enum dkim_keytype t)
+{
+	return t == DKIM_KEY_ED25519 ? "ed25519" : "rsa";
+}
+
+int
+dkim_key_equal(const EVP_PKEY *a, const EVP_PKEY *b)
+{
+	return EVP_PKEY_eq(a, b) == 1;
+}
+
+int
+dkim_key_p(const EVP_PKEY *k, char **out)
+{
+	unsigned char raw[ED25519_LEN], *der = NULL;
+	size_t len = sizeof(raw);
+	enum dkim_keytype t;
+	int n;
+
+	*out = NULL;
+	if (dkim_key_type(k, &t) != 0)
+		return DKIM_ERR_KEY;
+	if (t == DKIM_KEY_ED25519) {
+		if (EVP_PKEY_get_raw_public_key(k, raw, &len) != 1)
+			return DKIM_ERR_CRYPTO;
+		if ((*out = malloc(dkim_b64_len(len) + 1)) == NULL)
+			return DKIM_ERR_ALLOC;
+		dkim_b64_encode(raw, len, *out);
+		return 0;
+	}
+	if ((n = i2d_PUBKEY(k, &der)) <= 0)
+		return DKIM_ERR_CRYPTO;
+	if ((*out = malloc(dkim_b64_len((size_t)n) + 1)) == NULL) {
+		OPENSSL_free(der);
+		return DKIM_ERR_ALLOC;
+	}
+	dkim_b64_encode(der, (size_t)n, *out);
+	OPENSSL_free(der);
+	return 0;
+}
+
+int
+dkim_key_from_p(enum dkim_keytype t, const unsigned char *p, size_t n,
+    EVP_PKEY **out)
+{
+	const unsigned char *q = p;
+
+	*out = NULL;
+	if (t == DKIM_KEY_ED25519) {
+		if (n != ED25519_LEN)
+			return DKIM_ERR_KEY;
+		*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, p, n);
+		return *out ? 0 : DKIM_ERR_KEY;
+	}
+	if (n > INT32_MAX)
+		return DKIM_ERR_KEY;
+	*out = d2i_PUBKEY(NULL, &q, (long)n);
+	if (*out == NULL) {
+		q = p;
+		*out = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)n);
+	}
+	/* all of p, and an RSA key, or nothing */
+	if (*out != NULL && (q != p + n ||
+	    EVP_PKEY_get_base_id(*out) != EVP_PKEY_RSA)) {
+		EVP_PKEY_free(*out);
+		*out = NULL;
+	}
+	return *out ? 0 : DKIM_ERR_KEY;
+}
+
+/* What EVP_DigestSign/Verify is given: the data, or its SHA-256. */
+static int
+prepare(enum dkim_alg alg, const unsigned char **data, size_t *len,
+    unsigned char *md, const EVP_MD **type)
+{
+	unsigned int mdlen;
+
+	switch (alg) {
+	case DKIM_ALG_RSA_SHA256:
+		*type = EVP_sha256();
+		return 0;
+	case DKIM_ALG_RSA_SHA1:
+		*type = EVP_sha1();
+		return 0;
+	case DKIM_ALG_ED25519_SHA256:
+		*type = NULL;
+		if (EVP_Digest(*data, *len, md, &mdlen, EVP_sha256(), NULL) != 1)
+			return DKIM_ERR_CRYPTO;
+		*data = md;
+		*len = mdlen;
+		return 0;
+	default:
+		return DKIM_ERR_KEY;
+	}
+}
+
+int
+dkim_key_sign(EVP_PKEY *k, enum dkim_alg alg, const unsigned char *data,
+    size_t len, unsigned char *sig, size_t *siglen)
+{
+	unsigned char md[DKIM_HASH_MAX];
+	const EVP_MD *type;
+	EVP_MD_CTX *ctx;
+	size_t need;
+	int r;
+
+	if ((r = prepare(alg, &data, &len, md, &type)) != 0)
+		return r;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return DKIM_ERR_ALLOC;
+	r = DKIM_ERR_CRYPTO;
+	if (EVP_DigestSignInit(ctx, NULL, type, NULL, k) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &need, data, len) != 1)
+		goto out;
+	if (need > DKIM_MAX_SIG_BYTES) {
+		r = DKIM_ERR_KEY;
+		goto out;
+	}
+	*siglen = need;
+	if (EVP_DigestSign(ctx, sig, siglen, data, len) == 1)
+		r = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+int
+dkim_key_verify(EVP_PKEY *k, enum dkim_alg alg, const unsigned char *data,
+    size_t len, const unsigned char *sig, size_t siglen)
+{
+	unsigned char md[DKIM_HASH_MAX];
+	const EVP_MD *type;
+	EVP_MD_CTX *ctx;
+	int r;
+
+	if ((r = prepare(alg, &data, &len, md, &type)) != 0)
+		return r;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return DKIM_ERR_ALLOC;
+	if (EVP_DigestVerifyInit(ctx, NULL, type, NULL, k) != 1)
+		r = DKIM_ERR_CRYPTO;
+	else
+		r = EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
