@@ -72,14 +72,14 @@ split_names(char *s, const char **names, size_t *lens, size_t max)
 	while ((tok = strsep(&s, ":")) != NULL) {
 		while (*tok == ' ' || *tok == '\t')
 			tok++;
+		if (n == max)
+			errx(EX_USAGE, "-h: more than %zu names", max);
 		lens[n] = strlen(tok);
 		while (lens[n] > 0 && (tok[lens[n] - 1] == ' ' ||
 		    tok[lens[n] - 1] == '\t'))
 			lens[n]--;
 		if (lens[n] == 0)
 			errx(EX_USAGE, "-h: empty header field name");
-		if (n == max)
-			errx(EX_USAGE, "-h: more than %zu names", max);
 		names[n++] = tok;
 	}
 	return n;
@@ -211,9 +211,11 @@ take_sig(struct dkim_msg *m, struct opts *o, struct dkim_sig *sig)
 	o->bc = sig->bc;
 	if (sig->has_l)
 		o->limit = sig->l;
+	/* a= decides the hash; -b must name the same one */
 	if (o->hash >= 0 && sig->alg != DKIM_ALG_UNKNOWN &&
 	    (enum dkim_hash)o->hash != dkim_alg_hash(sig->alg))
-		warnx("note: DKIM-Signature %ld has a=%s", o->signum,
+		errx(EX_USAGE, "-b %s, but DKIM-Signature %ld has a=%s",
+		    dkim_hash_name(o->hash), o->signum,
 		    dkim_alg_name(sig->alg));
 	return idx;
 }

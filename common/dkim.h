@@ -306,8 +306,8 @@ int	 dkim_ct_cmp(const void *, const void *, size_t);
 struct dkim_sig {
 	const char	*field;	   /* whole raw field, name included */
 	size_t		 fieldlen;
-	size_t		 boff;	   /* b= value within the field */
-	size_t		 blen;
+	size_t		 boff;	   /* b= value and the FWS around it, */
+	size_t		 blen;	   /* within the field (RFC 6376 3.7) */
 	int		 version;  /* 0: v= absent or not 1 */
 	enum dkim_alg	 alg;
 	const char	*a;	   /* raw a= value, for reports */
@@ -346,7 +346,8 @@ int	 dkim_sig_check(const struct dkim_sig *, const char **reason);
 /*
  * The exact bytes hashed for the header part: the fields named in h=,
  * selected bottom-up and canonicalized, then the signature field itself
- * with the b= value emptied and no final CRLF.  self is the signature's
+ * with the b= value (and the whitespace around it) deleted and no final
+ * CRLF.  self is the signature's
  * index in msg->hdrs (-1 when it is not in the message yet).
  */
 int	 dkim_sig_header_input(const struct dkim_msg *, const struct dkim_sig *,
@@ -494,5 +495,45 @@ void	 dkim_keytable_free(struct dkim_keytable *);
 /* Like dkim_dns_txt: DKIM_ERR_DNS_PERM when the name has no TXT. */
 int	 dkim_keytable_txt(const struct dkim_keytable *, const char *name,
 	    struct dkim_txt *);
+
+/* ------------------------------------------------------------------ */
+/* Signing (sign.c) */
+
+struct dkim_signopts {
+	enum dkim_canon	 hc, bc;
+	const char	*d;	/* domain */
+	const char	*s;	/* selector */
+	const char	*i;	/* AUID, or NULL */
+	const char *const *h;	/* h= names, in order, as listed */
+	const size_t	*hlen;
+	size_t		 nh;
+	int		 use_l, use_t, use_x, use_z;
+	uint64_t	 l, t, x;
+	int		 crlf;	/* line ends of the new field */
+};
+
+/*
+ * The RFC 6376 5.4.1 list (plus Message-ID and MIME fields) of fields worth
+ * signing; a NULL-terminated table.
+ */
+extern const char *const dkim_sign_default_headers[];
+
+/*
+ * Build h=: names[] (n of them) each listed as often as the message has
+ * the field; each name in over[] once more than that.  Names in over[]
+ * that are not in names[] are added.  *out is allocated (caller frees the
+ * array; the strings point into names/over).
+ */
+int	 dkim_sign_hlist(const struct dkim_msg *, const char *const *names,
+	    size_t n, const char *const *over, size_t nover,
+	    const char ***out, size_t **outlen, size_t *nout);
+
+/*
+ * Make one DKIM-Signature field (name, folded value, final line end) for
+ * msg, whose body hash is bh, with key k, appended to out.
+ */
+int	 dkim_sign(const struct dkim_msg *, const struct dkim_signopts *,
+	    const unsigned char *bh, size_t bhlen, struct evp_pkey_st *k,
+	    struct dkim_buf *out);
 
 #endif /* DKIM_H */

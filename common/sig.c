@@ -277,6 +277,25 @@ parse_tag(struct dkim_sig *sig, const struct dkim_tag *t, const char **reason)
 	return 0;
 }
 
+/*
+ * What is deleted for the header hash: "the value of the b= tag (including
+ * all surrounding whitespace)" (RFC 6376 3.7), so the FWS between "=" and
+ * the value and between the value and ";" goes with it.
+ */
+static void
+b_span(struct dkim_sig *sig, const struct dkim_tag *t)
+{
+	const char *s = t->val, *e = t->val + t->vallen;
+	const char *end = sig->field + sig->fieldlen;
+
+	while (s > sig->field && is_fws((unsigned char)s[-1]))
+		s--;
+	while (e < end && is_fws((unsigned char)*e))
+		e++;
+	sig->boff = (size_t)(s - sig->field);
+	sig->blen = (size_t)(e - s);
+}
+
 int
 dkim_sig_parse(struct dkim_sig *sig, const char *field, size_t len,
     const char **reason)
@@ -310,10 +329,8 @@ dkim_sig_parse(struct dkim_sig *sig, const char *field, size_t len,
 	for (i = 0; i < tl.n; i++) {
 		if ((r = parse_tag(sig, &tl.tags[i], reason)) != 0)
 			return r;
-		if (tl.tags[i].namelen == 1 && tl.tags[i].name[0] == 'b') {
-			sig->boff = (size_t)(tl.tags[i].val - field);
-			sig->blen = tl.tags[i].vallen;
-		}
+		if (tl.tags[i].namelen == 1 && tl.tags[i].name[0] == 'b')
+			b_span(sig, &tl.tags[i]);
 	}
 	return 0;
 }
