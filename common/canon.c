@@ -12,6 +12,13 @@
 #include <string.h>
 #include <strings.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
+
 #include "dkim.h"
 
 /* Spans at least this long go to the sink without being staged. */
@@ -236,6 +243,44 @@ simple_content(struct dkim_body *b, const unsigned char *p, size_t n)
 }
 
 /*
+ * The first byte of p..e where relaxed canonicalization changes something:
+ * a TAB, or an SP followed by WSP or ending the piece (it may be trailing
+ * whitespace).  Everything before it goes out as it came in.  Sixteen bytes
+ * at a time where SSE2 is there (every x86-64): this scan is the cost of
+ * relaxed over simple.
+ */
+static const unsigned char *
+clean_prefix(const unsigned char *p, const unsigned char *e)
+{
+#ifdef __SSE2__
+	const __m128i vsp = _mm_set1_epi8(' '), vtab = _mm_set1_epi8('\t');
+	__m128i a, nx, bad;
+	int m;
+
+	/* p[16] is read too: the byte after each SP decides */
+	while (e - p > 16) {
+		a = _mm_loadu_si128((const __m128i *)(const void *)p);
+		nx = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+		bad = _mm_or_si128(_mm_cmpeq_epi8(a, vtab),
+		    _mm_and_si128(_mm_cmpeq_epi8(a, vsp),
+		    _mm_or_si128(_mm_cmpeq_epi8(nx, vsp),
+		    _mm_cmpeq_epi8(nx, vtab))));
+		if ((m = _mm_movemask_epi8(bad)) != 0)
+			return p + __builtin_ctz((unsigned)m);
+		p += 16;
+	}
+#endif
+	for (; p < e; p++) {
+		if (*p > ' ')
+			continue;
+		if (*p == '\t' || (*p == ' ' && (p + 1 == e || p[1] == ' ' ||
+		    p[1] == '\t')))
+			return p;
+	}
+	return e;
+}
+
+/*
  * Relaxed: runs of WSP become one SP, WSP at the end of a line goes.  A
  * run reaching the end of p is left pending, since the line may go on in
  * the next chunk.
@@ -243,32 +288,32 @@ simple_content(struct dkim_body *b, const unsigned char *p, size_t n)
 static void
 relaxed_content(struct dkim_body *b, const unsigned char *p, size_t n)
 {
-	const unsigned char *q = p, *e = p + n, *r, *w;
+	const unsigned char *q, *e = p + n;
 
-	while (q < e) {
-		for (r = q; r < e && *r != ' ' && *r != '\t'; r++)
-			;
-		if (r > q) {
+	while (p < e) {
+		if (b->wsp) {
+			/* a run begun earlier goes on */
+			while (p < e && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p == e)
+				break;
+		}
+		q = clean_prefix(p, e);
+		if (q > p) {
 			if (!b->midline)
 				content_start(b);
 			if (b->wsp) {
 				emit(b, sp, 1);
 				b->wsp = 0;
 			}
-			emit(b, q, (size_t)(r - q));
+			emit(b, p, (size_t)(q - p));
 		}
-		if (r == e)
+		if (q == e)
 			break;
-		for (w = r; w < e && (*w == ' ' || *w == '\t'); w++)
+		/* a run that changes: one SP, unless the line ends first */
+		b->wsp = 1;
+		for (p = q; p < e && (*p == ' ' || *p == '\t'); p++)
 			;
-		if (w < e && !b->wsp && w - r == 1 && *r == ' ') {
-			/* a single SP inside the line stays as it is */
-			if (!b->midline)
-				content_start(b);
-			emit(b, r, 1);
-		} else
-			b->wsp = 1;
-		q = w;
 	}
 }
 
@@ -281,6 +326,101 @@ content(struct dkim_body *b, const unsigned char *p, size_t n)
 		simple_content(b, p, n);
 }
 
+#ifdef __SSE2__
+/*
+ * How many bytes at p, at the start of a line, are whole lines that come
+ * out exactly as they went in: each ends in CRLF, none is empty, and for
+ * relaxed none has a TAB, a run of WSP or WSP before its end.  Those go to
+ * the sink as one span, so the common case is one SIMD pass over the
+ * input and no copy.  Conservative: anything doubtful ends the run.
+ * Written once as a macro over the vector width: SSE2 (every x86-64) and
+ * AVX2, chosen at run time.
+ */
+#define CLEAN_LINES(NAME, ATTR, V, W, LOADU, SET1, CMPEQ, AND, ANDNOT, OR, \
+    MOVEMASK, MASKT)							\
+static ATTR size_t							\
+NAME(const unsigned char *p, const unsigned char *e, int relaxed)	\
+{									\
+	const V vlf = SET1('\n'), vcr = SET1('\r');			\
+	const V vsp = SET1(' '), vtab = SET1('\t');			\
+	const unsigned char *q = p, *lb = p;				\
+	V a, nx, pv, lf, bad, nwsp;					\
+	MASKT m, lfm, lm = 0;						\
+									\
+	/* a line start follows an LF; the first block is done below */ \
+	while (e - q > W) {						\
+		a = LOADU((const V *)(const void *)q);			\
+		nx = LOADU((const V *)(const void *)(q + 1));		\
+		pv = LOADU((const V *)(const void *)(q - 1));		\
+		lf = CMPEQ(a, vlf);					\
+		/* an LF not after a CR: bare, or an empty LF line */	\
+		bad = ANDNOT(CMPEQ(pv, vcr), lf);			\
+		/* a CR after an LF and before one: an empty line */	\
+		bad = OR(bad, AND(CMPEQ(a, vcr), AND(CMPEQ(pv, vlf),	\
+		    CMPEQ(nx, vlf))));					\
+		if (relaxed) {						\
+			nwsp = OR(OR(CMPEQ(nx, vsp), CMPEQ(nx, vtab)),	\
+			    OR(CMPEQ(nx, vcr), CMPEQ(nx, vlf)));	\
+			bad = OR(bad, OR(CMPEQ(a, vtab),		\
+			    AND(CMPEQ(a, vsp), nwsp)));			\
+		}							\
+		m = (MASKT)MOVEMASK(bad);				\
+		lfm = (MASKT)MOVEMASK(lf);				\
+		if (m != 0) {						\
+			lfm &= ((MASKT)1 << __builtin_ctz(m)) - 1;	\
+			lb = lfm ? q : lb;				\
+			lm = lfm ? lfm : lm;				\
+			break;						\
+		}							\
+		/* branch-free: an LF in half the blocks is no pattern */ \
+		lb = lfm ? q : lb;					\
+		lm = lfm ? lfm : lm;					\
+		q += W;							\
+	}								\
+	return lm ? (size_t)(lb - p) + (31 - __builtin_clz(lm)) + 1 : 0; \
+}
+
+CLEAN_LINES(clean_sse2, , __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
+    _mm_cmpeq_epi8, _mm_and_si128, _mm_andnot_si128, _mm_or_si128,
+    _mm_movemask_epi8, unsigned)
+#ifdef __x86_64__
+CLEAN_LINES(clean_avx2, __attribute__((__target__("avx2"))), __m256i, 32,
+    _mm256_loadu_si256, _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
+    _mm256_andnot_si256, _mm256_or_si256, _mm256_movemask_epi8, unsigned)
+#endif
+
+/*
+ * The vector loop reads the byte before each block; at a line start that
+ * byte is an LF, which may not be in memory we may read.  So the first
+ * line is checked here, and the loop starts at the second.
+ */
+static size_t
+clean_lines(const unsigned char *p, const unsigned char *e, int relaxed)
+{
+	static int avx2 = -1;
+	const unsigned char *lf, *q;
+	size_t k;
+
+	if ((lf = memchr(p, '\n', (size_t)(e - p))) == NULL || lf - p < 2 ||
+	    lf[-1] != '\r')
+		return 0;
+	if (relaxed) {
+		for (q = p; q < lf - 1; q++)
+			if (*q == '\t' || (*q == ' ' && (q[1] == ' ' ||
+			    q[1] == '\t' || q + 1 == lf - 1)))
+				return 0;
+	}
+	k = (size_t)(lf + 1 - p);
+#ifdef __x86_64__
+	if (avx2 == -1)
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	if (avx2)
+		return k + clean_avx2(lf + 1, e, relaxed);
+#endif
+	return k + clean_sse2(lf + 1, e, relaxed);
+}
+#endif
+
 void
 dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t n)
 {
@@ -288,6 +428,15 @@ dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t n)
 	size_t k;
 
 	while (p < end) {
+#ifdef __SSE2__
+		if (!b->midline && !b->cr && !b->wsp && b->empties == 0 &&
+		    end - p > 64 && (k = clean_lines(p, end,
+		    b->canon == DKIM_CANON_RELAXED)) > 0) {
+			emit(b, p, k);
+			p += k;
+			continue;
+		}
+#endif
 		if (b->cr) {
 			b->cr = 0;
 			if (*p == '\n') {

@@ -265,9 +265,8 @@ parse_tag(struct dkim_sig *sig, const struct dkim_tag *t, const char **reason)
 			BAD(r == DKIM_ERR_TOOLONG ? "x= out of range" :
 			    "x= is not a number");
 	} else if (IS("q")) {
-		sig->has_q = q_has_dns_txt(v, vl);
-		if (!sig->has_q)
-			BAD("q= offers no dns/txt method");
+		sig->has_q = 1;
+		sig->q_ok = q_has_dns_txt(v, vl);
 	} else if (IS("z")) {
 		sig->z = v;
 		sig->zlen = vl;
@@ -307,7 +306,7 @@ dkim_sig_parse(struct dkim_sig *sig, const char *field, size_t len,
 
 	memset(sig, 0, offsetof(struct dkim_sig, b));
 	sig->bsize = sig->bhsize = 0;
-	sig->has_l = sig->has_t = sig->has_x = sig->has_q = 0;
+	sig->has_l = sig->has_t = sig->has_x = sig->has_q = sig->q_ok = 0;
 	sig->z = NULL;
 	sig->zlen = 0;
 	sig->seen = 0;
@@ -375,6 +374,8 @@ dkim_sig_check(const struct dkim_sig *sig, const char **reason)
 		BAD("unsupported version (v= is not 1)");
 	if (sig->alg == DKIM_ALG_UNKNOWN)
 		BAD("unknown a= algorithm");
+	if (sig->has_q && !sig->q_ok)
+		BAD("q= offers no dns/txt method");
 	if (sig->bhsize != dkim_hash_len(dkim_alg_hash(sig->alg)))
 		BAD("bh= has the wrong length for a=");
 	if (sig->bsize == 0)
