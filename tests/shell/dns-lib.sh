@@ -276,9 +276,16 @@ _nsd_wait() {
 }
 
 nsd_stop() {
-	[ -f "$1/nsd/pid" ] || return 0
-	_nsd_pid=$(cat "$1/nsd/pid")
-	rm -f "$1/nsd/pid"
+	# nsd writes nsd.pid itself: a test killed inside nsd_start, before
+	# pid was copied, still stops its server
+	if [ -f "$1/nsd/pid" ]; then
+		_nsd_pid=$(cat "$1/nsd/pid")
+	elif [ -s "$1/nsd/nsd.pid" ]; then
+		_nsd_pid=$(cat "$1/nsd/nsd.pid")
+	else
+		return 0
+	fi
+	rm -f "$1/nsd/pid" "$1/nsd/nsd.pid"
 	case $_nsd_pid in
 	''|*[!0-9]*) return 0 ;;
 	esac
