@@ -5,6 +5,7 @@
 #                   root), build, run every test; ends "N passed, N failed"
 #   make demo       key, record, sign, verify a sample message, offline
 #   make sanitize   the whole test suite against ASan+UBSan builds
+#   make bench      measure against the peers and openssl speed
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 
 PREFIX	?= /usr/local
@@ -21,9 +22,9 @@ HARDEN	?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	   -Wcast-qual -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wmissing-declarations -Wsign-compare
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) $(HARDEN) $(WARN) -fPIE \
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(HARDEN) $(WARN) -fPIE \
 	      -Icommon $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now $(LDFLAGS)
 LIBS	 = $(PKG_LIBS) -lresolv
 
 BINS	 = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
@@ -53,6 +54,10 @@ $(B)/dkim-%: $(B)/obj/cmd/dkim-%.o $(LIBA)
 $(B)/unit: $(B)/obj/tests/unit/unit.o $(LIBA)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
 
+# keep the objects of cmd/ (make would delete them as intermediates and
+# rebuild every time)
+.SECONDARY:
+
 -include $(LIBOBJ:.o=.d) $(patsubst %,$(B)/obj/cmd/%.d,$(BINS))
 
 # check installs what is missing first, then builds in a fresh make so that
@@ -81,6 +86,13 @@ sanitize:
 demo: all
 	DKIM_BIN=$(CURDIR)/$(B) sh tests/demo.sh
 
+# a benchmark, not a test: prints a table and writes tests/bench/RESULTS.md
+bench:
+	sh tests/setup.sh
+	$(MAKE) all
+	$(MAKE) -C tests/peers
+	DKIM_BIN=$(CURDIR)/$(B) sh tests/bench/run.sh
+
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
 
@@ -97,4 +109,4 @@ clean:
 	rm -rf build build-san
 	-$(MAKE) -C tests/peers clean 2>/dev/null
 
-.PHONY: all check test sanitize demo lint install uninstall clean
+.PHONY: all check test sanitize demo bench lint install uninstall clean

@@ -89,6 +89,12 @@ struct dkim_in;
  * outlive the reader.
  */
 struct dkim_in	*dkim_in_new(int fd, const char *name);
+/*
+ * A reader over len bytes of fd from offset off (pread; fd is shared, its
+ * offset untouched): one message of an mbox.
+ */
+struct dkim_in	*dkim_in_new_range(int fd, off_t off, off_t len,
+		    const char *name);
 void		 dkim_in_free(struct dkim_in *);
 const char	*dkim_in_name(const struct dkim_in *);
 
@@ -325,7 +331,7 @@ struct dkim_sig {
 	size_t		 bsize;
 	unsigned char	 bh[DKIM_HASH_MAX];
 	size_t		 bhsize;
-	int		 has_l, has_t, has_x, has_q;
+	int		 has_l, has_t, has_x, has_q, q_ok;
 	uint64_t	 l, t, x;
 	const char	*z;	   /* raw z= value */
 	size_t		 zlen;
@@ -449,31 +455,62 @@ void	 dkim_keyrec_clear(struct dkim_keyrec *);
 /* DNS (dns.c) and the offline key table (keytable.c) */
 
 #define DKIM_MAX_TXTRECS	8	/* TXT records kept for one name */
+#define DKIM_MAX_NAME		253	/* selector._domainkey.domain */
+#define DKIM_MAX_KEYTABLE	(16 * 1024 * 1024) /* key table file */
 
-/* The TXT records at a name, each with its character-strings joined. */
+/*
+ * The TXT records at a name, each with its character-strings joined.
+ * A record with a NUL byte in it is left out and only counted in nulrecs
+ * (it would be cut short as a C string, and no key record holds a NUL);
+ * so are records after the first DKIM_MAX_TXTRECS, in extra.
+ */
 struct dkim_txt {
 	size_t		 n;
 	char		*rec[DKIM_MAX_TXTRECS];	/* NUL-terminated, allocated */
 	size_t		 len[DKIM_MAX_TXTRECS];
 	int		 secure;	/* the answer had the AD bit */
+	size_t		 nulrecs;	/* records left out: NUL byte inside */
+	size_t		 extra;		/* records left out: over the limit */
 };
 
+/* Frees the records and zeroes the struct. */
 void	 dkim_txt_clear(struct dkim_txt *);
+
+/*
+ * The key record's name, "selector._domainkey.domain", into out (cap
+ * bytes, DKIM_MAX_NAME + 1 always enough).  DKIM_ERR_SYNTAX when the
+ * selector or the domain is not valid (dkim_selector_ok, dkim_domain_ok),
+ * DKIM_ERR_TOOLONG over DKIM_MAX_NAME.
+ */
+int	 dkim_dns_name(const char *sel, size_t sellen, const char *dom,
+	    size_t domlen, char *out, size_t cap);
 
 struct dkim_resolver;
 
 /*
- * server: NULL for /etc/resolv.conf, else "addr", "addr:port" or
- * "[v6addr]:port".  timeout is seconds per try, tries the attempts.
+ * server: NULL for /etc/resolv.conf, else a numeric address: "addr",
+ * "addr:port", "v6addr" or "[v6addr]:port" (DKIM_ERR_SYNTAX otherwise).
+ * timeout is seconds per try (1 to 30), tries the attempts (1 to 5); 0
+ * keeps what resolv.conf or RES_OPTIONS say (glibc: 5 s, 2 tries).  The
+ * rest of resolv.conf (options trust-ad, edns0, use-vc) applies either way.
  */
 int	 dkim_resolver_new(struct dkim_resolver **, const char *server,
 	    int timeout, int tries);
 void	 dkim_resolver_free(struct dkim_resolver *);
 
 /*
- * TXT records at name.  DKIM_ERR_DNS_PERM: NXDOMAIN or no TXT there;
- * DKIM_ERR_DNS_TIMEOUT: no answer in time; DKIM_ERR_DNS_TEMP: SERVFAIL,
- * REFUSED, a truncated or malformed answer.
+ * TXT records at name (every TXT record of the answer section, so the
+ * end of a CNAME chain too).  0 with txt->n >= 1, or an error and the
+ * records freed:
+ *   DKIM_ERR_DNS_PERM     NXDOMAIN, no TXT there, only TXT records with
+ *                         a NUL byte (txt->nulrecs says how many), or a
+ *                         name that cannot exist (empty, over
+ *                         DKIM_MAX_NAME): "no key";
+ *   DKIM_ERR_DNS_TIMEOUT  no answer in time;
+ *   DKIM_ERR_DNS_TEMP     SERVFAIL, REFUSED, connection refused, a
+ *                         truncated or malformed answer;
+ *   DKIM_ERR_ALLOC.
+ * secure is set only when libresolv keeps the AD bit (RES_TRUSTAD).
  */
 int	 dkim_dns_txt(struct dkim_resolver *, const char *name,
 	    struct dkim_txt *);
@@ -485,16 +522,68 @@ struct dkim_keytable;
 /*
  * A key table is zone-file text as dkim-record prints it:
  *   NAME [TTL] [IN] TXT "..." "..."   with ; comments and ( ) grouping.
- * On a syntax error *errline is the line.
+ * NAME is absolute with or without its final dot; strings are quoted,
+ * with \X and \DDD escapes, at most 255 bytes each; no $ directives.
+ * Several lines for one name are several TXT records.  On an error
+ * *errline is the line (0 for errors not tied to one): DKIM_ERR_SYNTAX,
+ * DKIM_ERR_TOOLONG (a string, a record, the file over
+ * DKIM_MAX_KEYTABLE), DKIM_ERR_IO (errno kept), DKIM_ERR_ALLOC.
  */
 int	 dkim_keytable_load(struct dkim_keytable **, const char *path,
 	    size_t *errline);
 int	 dkim_keytable_parse(struct dkim_keytable **, const char *, size_t,
 	    size_t *errline);
 void	 dkim_keytable_free(struct dkim_keytable *);
-/* Like dkim_dns_txt: DKIM_ERR_DNS_PERM when the name has no TXT. */
+/*
+ * Like dkim_dns_txt: DKIM_ERR_DNS_PERM when the name has no TXT, records
+ * over DKIM_MAX_TXTRECS counted in extra.  Names compare without regard
+ * to case or a final dot.
+ */
 int	 dkim_keytable_txt(const struct dkim_keytable *, const char *name,
 	    struct dkim_txt *);
+
+/* ------------------------------------------------------------------ */
+/* Key record text and the zone-file forms it is published in (record.c) */
+
+#define DKIM_TXT_STRING		255	/* bytes in one character-string */
+#define DKIM_MAX_NOTE		255	/* n= text before encoding */
+#define DKIM_TTL_DEFAULT	86400
+#define DKIM_TTL_MAX		2147483647 /* RFC 2181 8 */
+
+enum dkim_recfmt {
+	DKIM_FMT_ZONE = 0,	/* NAME TTL IN TXT "..." "..." on one line */
+	DKIM_FMT_BIND,		/* the same, strings on lines in ( ) */
+	DKIM_FMT_VALUE,		/* the record text alone */
+	DKIM_FMT_TINYDNS,	/* 'NAME:TEXT:TTL, octal escapes */
+	DKIM_FMT_NSUPDATE,	/* update add ...; send */
+	DKIM_FMT_JSON		/* {"name", "type", "ttl", "value", "strings"} */
+};
+
+/* "zone", "bind", ... to the enum; 0 or DKIM_ERR_SYNTAX. */
+int	 dkim_recfmt_parse(const char *, enum dkim_recfmt *);
+
+#define DKIM_REC_TESTING	0x01	/* t=y */
+#define DKIM_REC_STRICT		0x02	/* t=s */
+#define DKIM_REC_SHA256		0x04	/* h=sha256 */
+
+/*
+ * Append the key record for the public half of key to out, as
+ *   v=DKIM1; k=rsa|ed25519; [h=sha256; ][t=y:s; ][n=NOTE; ]p=...
+ * flags are DKIM_REC_*; note (notelen bytes, at most DKIM_MAX_NOTE, any
+ * bytes) is written in dkim-quoted-printable.  out is not NUL-terminated.
+ * DKIM_ERR_KEY for a key DKIM cannot use, DKIM_ERR_TOOLONG, _ALLOC.
+ */
+int	 dkim_record_value(const struct evp_pkey_st *key, unsigned flags,
+	    const char *note, size_t notelen, struct dkim_buf *out);
+
+/*
+ * Append one record in format fmt to out, ending in a newline.  name is
+ * the owner without the final dot, value the record text (len bytes).
+ * The value is cut into character-strings of at most DKIM_TXT_STRING
+ * bytes, the first ending where p= starts.  ttl is unused for VALUE.
+ */
+int	 dkim_record_format(enum dkim_recfmt, const char *name, uint32_t ttl,
+	    const char *value, size_t len, struct dkim_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Signing (sign.c) */
@@ -535,5 +624,135 @@ int	 dkim_sign_hlist(const struct dkim_msg *, const char *const *names,
 int	 dkim_sign(const struct dkim_msg *, const struct dkim_signopts *,
 	    const unsigned char *bh, size_t bhlen, struct evp_pkey_st *k,
 	    struct dkim_buf *out);
+
+/* ------------------------------------------------------------------ */
+/* Key sources with a per-process cache (keysrc.c) */
+
+struct dkim_keysrc;
+
+/*
+ * Keys come from the key table when one is given, else from DNS.  Both
+ * are borrowed and must outlive the source.  Every name is looked up
+ * once; later lookups get the cached answer, errors included.  A source
+ * may be shared by threads: a name being looked up by one thread is
+ * waited for by the others, never asked twice.
+ */
+struct dkim_keysrc *dkim_keysrc_new(struct dkim_resolver *,
+	    const struct dkim_keytable *);
+/*
+ * For threads: when the given resolver is busy, make more like it (same
+ * server, timeout and tries; server NULL for /etc/resolv.conf).
+ */
+int	 dkim_keysrc_dns(struct dkim_keysrc *, const char *server, int timeout,
+	    int tries);
+void	 dkim_keysrc_free(struct dkim_keysrc *);
+/* *out stays valid as long as the source. */
+int	 dkim_keysrc_get(struct dkim_keysrc *, const char *name,
+	    const struct dkim_txt **out);
+/* Serve a fixed record for name (tests, fuzzing). */
+int	 dkim_keysrc_add(struct dkim_keysrc *, const char *name,
+	    const char *rec, size_t len);
+/* How many lookups reached DNS or the table (the cache's misses). */
+size_t	 dkim_keysrc_misses(const struct dkim_keysrc *);
+
+/* ------------------------------------------------------------------ */
+/* Verifying (verify.c) */
+
+/* RFC 8601 result words */
+enum dkim_result {
+	DKIM_RES_NONE = 0,
+	DKIM_RES_PASS,
+	DKIM_RES_FAIL,
+	DKIM_RES_POLICY,
+	DKIM_RES_NEUTRAL,
+	DKIM_RES_TEMPERROR,
+	DKIM_RES_PERMERROR
+};
+
+const char *dkim_result_name(enum dkim_result);
+
+struct dkim_vopts {
+	uint64_t	 now;	    /* verification time */
+	uint64_t	 skew;	    /* clock-skew allowance, seconds */
+	size_t		 max_sigs;  /* signatures verified; the rest: policy */
+	/*
+	 * Accept rsa-sha1 and RSA keys under 1024 bits, as RFC 6376 did
+	 * before RFC 8301.  Never set by the programs: the tests use it to
+	 * show that old vectors fail only because of RFC 8301.
+	 */
+	int		 legacy;
+};
+
+#define DKIM_DEFAULT_SKEW	300
+#define DKIM_DEFAULT_MAXSIGS	8
+
+/* What happened to one key record of a signature's selector. */
+struct dkim_keytry {
+	enum dkim_result res;
+	const char	*reason;   /* NULL when it verified */
+};
+
+struct dkim_vresult {
+	long		 index;	   /* the field in msg->hdrs */
+	int		 parsed;   /* sig holds a parsed signature */
+	struct dkim_sig	 sig;
+	enum dkim_result res;
+	const char	*reason;   /* static text, NULL on pass */
+	int		 testing;  /* key record has t=y */
+	int		 secure;   /* key came with the DNS AD bit */
+	int		 have_key; /* ktype/kbits describe the key used */
+	enum dkim_keytype ktype;
+	int		 kbits;
+	int		 sig_ok;   /* header signature verified */
+	int		 body_done;/* bh computed (below) */
+	int		 body_ok;
+	unsigned char	 bh[DKIM_HASH_MAX];
+	size_t		 bhlen;
+	uint64_t	 bodylen;  /* canonical body length */
+	size_t		 ntries;
+	struct dkim_keytry tries[DKIM_MAX_TXTRECS];
+	int		 hasher;   /* body hasher index, -1 for none */
+};
+
+struct dkim_verify;
+
+/*
+ * Check every DKIM-Signature of msg up to the body: parse, check, fetch
+ * keys, verify the header signatures.  Then feed the body with
+ * dkim_verify_body() and call dkim_verify_final().  msg and ks are
+ * borrowed for the session's life.
+ */
+int	 dkim_verify_new(struct dkim_verify **, const struct dkim_msg *,
+	    struct dkim_keysrc *, const struct dkim_vopts *);
+void	 dkim_verify_body(struct dkim_verify *, const unsigned char *, size_t);
+int	 dkim_verify_final(struct dkim_verify *);
+void	 dkim_verify_free(struct dkim_verify *);
+/* Does any signature still need the body? */
+int	 dkim_verify_wants_body(const struct dkim_verify *);
+size_t	 dkim_verify_count(const struct dkim_verify *);
+const struct dkim_vresult *dkim_verify_result(const struct dkim_verify *,
+	    size_t);
+
+/* ------------------------------------------------------------------ */
+/* Reporting results (ar.c) */
+
+/*
+ * One RFC 8601 resinfo for a signature: "dkim=fail (reason) header.d=...
+ * header.s=... header.a=... header.b=12345678".  Values copied from the
+ * message are validated or quoted so they cannot break the header syntax.
+ */
+int	 dkim_ar_resinfo(const struct dkim_vresult *, struct dkim_buf *);
+/* Is s usable as an authserv-id (a host name or similar token)? */
+int	 dkim_ar_authserv_ok(const char *);
+/* Does an Authentication-Results value claim this authserv-id? */
+int	 dkim_ar_claims(const char *value, size_t len, const char *authserv);
+/* Append s as a JSON string (quoted, escaped; bytes >= 0x80 as \u00XX
+ * unless they form valid UTF-8). */
+int	 dkim_json_str(struct dkim_buf *, const char *s, size_t n);
+/*
+ * The domain of the From field's address, lowercased, into out; 0, or
+ * DKIM_ERR_SYNTAX when there is none or several different ones.
+ */
+int	 dkim_from_domain(const struct dkim_msg *, char *out, size_t cap);
 
 #endif /* DKIM_H */

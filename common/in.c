@@ -30,6 +30,8 @@ struct dkim_in {
 	size_t		 pos, end;
 	int		 eof;
 	size_t		 lastn;	   /* size of the last chunk handed out */
+	int		 ranged;   /* pread from roff, at most rleft bytes */
+	off_t		 roff, rleft, rstart, rlen;
 
 	enum replay	 rp;
 	off_t		 markoff;  /* RP_SEEK: file offset of the mark */
@@ -54,6 +56,19 @@ dkim_in_new(int fd, const char *name)
 	in->fd = fd;
 	in->name = name;
 	in->tmpfd = -1;
+	return in;
+}
+
+struct dkim_in *
+dkim_in_new_range(int fd, off_t off, off_t len, const char *name)
+{
+	struct dkim_in *in;
+
+	if ((in = dkim_in_new(fd, name)) == NULL)
+		return NULL;
+	in->ranged = 1;
+	in->roff = in->rstart = off;
+	in->rleft = in->rlen = len;
 	return in;
 }
 
@@ -145,6 +160,22 @@ fill(struct dkim_in *in)
 	ssize_t r;
 
 	in->pos = in->end = 0;
+	if (in->ranged) {
+		size_t want = in->rleft < IN_BUFSZ ? (size_t)in->rleft :
+		    IN_BUFSZ;
+
+		do
+			r = want ? pread(in->fd, in->buf, want, in->roff) : 0;
+		while (r == -1 && errno == EINTR);
+		if (r == -1)
+			return DKIM_ERR_IO;
+		in->roff += r;
+		in->rleft -= r;
+		if (r == 0)
+			in->eof = 1;
+		in->end = (size_t)r;
+		return 0;
+	}
 	for (;;) {
 		r = read(in->fd, in->buf, IN_BUFSZ);
 		if (r == -1 && errno == EINTR)
@@ -207,6 +238,12 @@ dkim_in_mark(struct dkim_in *in)
 	struct stat st;
 	off_t off;
 
+	if (in->ranged) {
+		/* a range of a regular file: remember where the body starts */
+		in->rp = RP_SEEK;
+		in->markoff = in->roff - (off_t)(in->end - in->pos);
+		return 0;
+	}
 	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (off = lseek(in->fd, 0, SEEK_CUR)) != -1) {
 		in->rp = RP_SEEK;
@@ -227,6 +264,13 @@ dkim_in_rewind(struct dkim_in *in)
 
 	switch (in->rp) {
 	case RP_SEEK:
+		if (in->ranged) {
+			in->roff = in->markoff;
+			in->rleft = in->rlen - (in->markoff - in->rstart);
+			in->pos = in->end = 0;
+			in->eof = 0;
+			return 0;
+		}
 		if (lseek(in->fd, in->markoff, SEEK_SET) == -1)
 			return DKIM_ERR_IO;
 		in->pos = in->end = 0;
