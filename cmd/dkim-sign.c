@@ -7,7 +7,6 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 
 #define MAXSIGS		8
 #define DEFAULT_OVER	"from:reply-to:subject:to:cc:content-type"
+#define MAXTIME		999999999999LL	/* t=, x=: 1*12DIGIT (RFC 6376 3.5) */
 
 struct opts {
 	const char	*d;
@@ -67,23 +67,33 @@ help(void)
 	exit(0);
 }
 
-/* Split "a:b" in place into names; empty names are skipped. */
+/*
+ * Split "a:b" in place into names, trimming spaces and tabs around each;
+ * empty names are skipped.  A name is printable ASCII without ";", which
+ * would end the h= tag (RFC 6376 3.2), and never DKIM-Signature.
+ */
 static size_t
 split(char *s, const char **names, size_t max, const char *opt)
 {
-	size_t n = 0;
+	size_t n = 0, len;
 	char *tok;
 	const char *p;
 
 	while (s != NULL && (tok = strsep(&s, ":")) != NULL) {
 		tok += strspn(tok, " \t");
-		tok[strcspn(tok, " \t")] = '\0';
+		for (len = strlen(tok); len > 0 && (tok[len - 1] == ' ' ||
+		    tok[len - 1] == '\t'); len--)
+			tok[len - 1] = '\0';
 		if (*tok == '\0')
 			continue;
 		for (p = tok; *p != '\0'; p++)
-			if ((unsigned char)*p < 33 || (unsigned char)*p > 126)
+			if ((unsigned char)*p < 33 || (unsigned char)*p > 126 ||
+			    *p == ';')
 				errx(EX_USAGE, "%s: invalid field name %s", opt,
 				    tok);
+		if (strcasecmp(tok, "DKIM-Signature") == 0)
+			errx(EX_USAGE, "%s: DKIM-Signature cannot be signed",
+			    opt);
 		if (n == max)
 			errx(EX_USAGE, "%s: too many names", opt);
 		names[n++] = tok;
@@ -101,6 +111,8 @@ under(const char *auid, const char *d)
 		return 0;
 	at++;
 	al = strlen(at);
+	if (!dkim_domain_ok(at, al))
+		return 0;
 	return (al == dl && strcasecmp(at, d) == 0) || (al > dl &&
 	    at[al - dl - 1] == '.' && strcasecmp(at + al - dl, d) == 0);
 }
@@ -158,13 +170,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->s[o->ns++] = optarg;
 			break;
 		case 't':
-			o->t = cmd_number(optarg, 0, LLONG_MAX / 2, "-t");
+			o->t = cmd_number(optarg, 0, MAXTIME, "-t");
 			break;
 		case 'T':
 			o->notime = 1;
 			break;
 		case 'x':
-			o->x = cmd_number(optarg, 1, LLONG_MAX / 2, "-x");
+			o->x = cmd_number(optarg, 1, MAXTIME, "-x");
 			break;
 		case 'z':
 			o->z = 1;
@@ -199,10 +211,10 @@ load_key(const char *path)
 	int loose, r, bits;
 
 	if ((r = dkim_key_file(path, 1, &k, &loose)) != 0) {
+		if (r == DKIM_ERR_IO && errno == EINVAL)
+			errx(EX_NOINPUT, "%s: not a regular file", path);
 		if (r == DKIM_ERR_IO)
-			err(errno == EINVAL ? EX_NOINPUT : EX_NOINPUT,
-			    "%s%s", path, errno == EINVAL ?
-			    ": not a regular file" : "");
+			err(EX_NOINPUT, "%s", path);
 		errx(EX_CONFIG, "%s: %s", path, r == DKIM_ERR_TOOLONG ?
 		    "too large for a key file" : "not a usable private key");
 	}
@@ -272,9 +284,6 @@ header_list(const struct dkim_msg *m, struct opts *o,
 	    &so->nh)) != 0)
 		errx(EX_DATAERR, "h=: %s", r == DKIM_ERR_TOOMANY ?
 		    "more than 256 fields to sign" : dkim_strerror(r));
-	for (i = 0; i < so->nh; i++)
-		if (hl[i] == 14 && strncasecmp(h[i], "DKIM-Signature", 14) == 0)
-			errx(EX_USAGE, "DKIM-Signature cannot be signed");
 	so->h = *hp = h;
 	so->hlen = *hlp = hl;
 }
@@ -319,7 +328,9 @@ output(const struct dkim_msg *m, const struct dkim_buf *sigs,
 		err(EX_IOERR, "%s: cannot read the body again", dkim_in_name(in));
 	if ((out = dkim_out_new(STDOUT_FILENO)) == NULL)
 		errx(EX_OSERR, "out of memory");
-	r = dkim_out_write(out, m->mbox_from.p, m->mbox_from.len);
+	r = 0;
+	if (m->mbox_from.len > 0)	/* p is NULL when there is none */
+		r = dkim_out_write(out, m->mbox_from.p, m->mbox_from.len);
 	if (r == 0)
 		r = dkim_out_write(out, sigs->p, sigs->len);
 	if (r == 0)
@@ -387,6 +398,9 @@ main(int argc, char **argv)
 		so.use_x = 1;
 		so.x = (so.use_t ? so.t : (uint64_t)time(NULL)) +
 		    (uint64_t)o.x;
+		if (so.x > MAXTIME)
+			errx(EX_USAGE, "-x %lld: x= would be past %lld, the "
+			    "largest 12-digit time", o.x, MAXTIME);
 	}
 	hash_body(in, o.bc, bh, &bhlen, &blen);
 	if (o.l) {

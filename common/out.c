@@ -82,6 +82,8 @@ dkim_out_write(struct dkim_out *o, const void *p, size_t n)
 		errno = o->saved_errno;
 		return o->err;
 	}
+	if (n == 0)
+		return 0;	/* p may be NULL (an empty buffer) */
 	if (n > OUT_BUFSZ - o->len && (r = dkim_out_flush(o)) != 0)
 		return r;
 	if (n >= OUT_BUFSZ)
