@@ -28,7 +28,7 @@
 	"dkim-verify [-0jv] [-A authserv-id] [-K keytable] [-m n] [-P jobs]\n" \
 	"                   [-r address[:port]] [--aligned] [--require domain]\n" \
 	"                   [--skew seconds] [--time epoch] [--timeout seconds]\n" \
-	"                   [--retries n] [file | mbox | maildir ...]"
+	"                   [--tries n] [file | mbox | maildir ...]"
 
 /* exit status (also in the man page) */
 #define EXIT_PASS	0
@@ -70,8 +70,9 @@ help(void)
 	    "  --require domain pass only if a signature from domain passes\n"
 	    "  --skew seconds   clock-skew allowance for t= and x= (default %d)\n"
 	    "  --time epoch     verify as if now were epoch\n"
-	    "  --timeout s      DNS timeout per try (default 5)\n"
-	    "  --retries n      DNS tries (default 2)\n"
+	    "  --timeout s      DNS timeout per try, 1 to 30 (default 5)\n"
+	    "  --tries n        DNS tries, 1 to 5 (default 2; --retries is the\n"
+	    "                   same option)\n"
 	    "  --help           print this help\n"
 	    "Operands: message files; a file starting with an mbox \"From \" line\n"
 	    "is an mbox, each message verified; a directory is a Maildir (new/\n"
@@ -90,6 +91,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "time", required_argument, NULL, O_TIME },
 		{ "skew", required_argument, NULL, O_SKEW },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "tries", required_argument, NULL, O_RETRIES },
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "jobs", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
@@ -154,10 +156,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			    LLONG_MAX / 4, "--skew");
 			break;
 		case O_TIMEOUT:
-			o->timeout = (int)cmd_number(optarg, 1, 60, "--timeout");
+			o->timeout = (int)cmd_number(optarg, 1, 30, "--timeout");
 			break;
 		case O_RETRIES:
-			o->tries = (int)cmd_number(optarg, 1, 10, "--retries");
+			o->tries = (int)cmd_number(optarg, 1, 5, "--tries");
 			break;
 		case O_HELP:
 			help();
@@ -456,6 +458,11 @@ explain_z(const struct dkim_msg *m, const struct dkim_vresult *v,
 		    dkim_qp_decode(colon + 1, (size_t)(bar - colon - 1), was,
 		    s->zlen + 1, &wl) != 0)
 			continue;
+		/* a signer may have copied the folding (=0D=0A): unfold */
+		for (i = nl = 0; i < wl; i++)
+			if (was[i] != '\r' && was[i] != '\n')
+				was[nl++] = was[i];
+		was[wl = nl] = '\0';
 		for (nl = (size_t)(colon - p); nl > 0 && (p[nl - 1] == ' ' ||
 		    p[nl - 1] == '\t'); nl--)
 			;
@@ -816,7 +823,9 @@ submit(struct batch *b, const char *path, int msgno, off_t off, off_t len)
 	it->msgno = msgno;
 	it->off = off;
 	it->len = len;
-	if (b->prefix && path != NULL) {
+	if (b->prefix && path == NULL)
+		it->label = xstrdup("-");
+	else if (b->prefix) {
 		if (msgno > 0)
 			snprintf(label, sizeof(label), "%s:%d", path, msgno);
 		else
@@ -952,6 +961,11 @@ submit_path(struct batch *b, const char *path)
 	char head[5];
 	int fd;
 
+	if (strcmp(path, "-") == 0) {
+		submit(b, NULL, 0, 0, 0);	/* stdin, as everywhere */
+		return;
+	}
+
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
 		warn("%s", path);
@@ -1029,7 +1043,8 @@ run_batch(const struct opts *o, struct dkim_keysrc *ks, int argc,
 	if (o->list)
 		submit_list(b);
 	else if (argc == 0 || o->authserv != NULL)
-		submit(b, argc ? argv[0] : NULL, 0, 0, 0);
+		submit(b, argc && strcmp(argv[0], "-") != 0 ? argv[0] : NULL,
+		    0, 0, 0);
 	else
 		for (i = 0; i < argc; i++)
 			submit_path(b, argv[i]);
@@ -1061,7 +1076,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	argc -= optind;
 	argv += optind;
-	if (argc == 1 && o.authserv != NULL) {
+	if (argc == 1 && o.authserv != NULL && strcmp(argv[0], "-") != 0) {
 		const char *name;
 
 		/* refuse a directory or a missing file before anything else */

@@ -9,6 +9,14 @@
 
 #include "dkim.h"
 
+/*
+ * The longest header.i value written.  A resinfo is one line of an
+ * Authentication-Results field; with d= and s= at their longest and the
+ * longest reason, this keeps it under RFC 5322's 998 characters.  A longer
+ * i= is left out, never shortened: that would name another identity.
+ */
+#define AR_MAX_AUID	320
+
 static int
 is_atext(unsigned char c)
 {
@@ -68,8 +76,14 @@ dkim_ar_resinfo(const struct dkim_vresult *v, struct dkim_buf *b)
 	    (r = dkim_buf_printf(b, " header.d=%s", s->d)) != 0)
 		return r;
 	if (s->i[0] != '\0') {
-		if ((r = dkim_buf_printf(b, " header.i=")) != 0 ||
-		    (r = put_auid(b, s->i)) != 0)
+		struct dkim_buf auid = { NULL, 0, 0 };
+
+		if ((r = put_auid(&auid, s->i)) == 0 &&
+		    auid.len <= AR_MAX_AUID &&
+		    (r = dkim_buf_printf(b, " header.i=")) == 0)
+			r = dkim_buf_append(b, auid.p, auid.len);
+		dkim_buf_free(&auid);
+		if (r != 0)
 			return r;
 	}
 	if (s->s[0] != '\0' &&
@@ -207,6 +221,13 @@ dkim_json_str(struct dkim_buf *b, const char *str, size_t n)
 	return r ? r : dkim_buf_putc(b, '"');
 }
 
+static int
+is_dchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
 /* Domains of every addr-spec in a From value, comments and quotes aside. */
 int
 dkim_from_domain(const struct dkim_msg *m, char *out, size_t cap)
@@ -239,12 +260,12 @@ dkim_from_domain(const struct dkim_msg *m, char *out, size_t cap)
 			depth--;
 		if (depth > 0 || v[j] != '@')
 			continue;
-		for (k = 0, n = j + 1; n < vl && k < sizeof(d) - 1 &&
-		    ((v[n] >= 'a' && v[n] <= 'z') || (v[n] >= 'A' &&
-		    v[n] <= 'Z') || (v[n] >= '0' && v[n] <= '9') ||
-		    v[n] == '.' || v[n] == '-'); n++)
+		for (k = 0, n = j + 1; n < vl && is_dchar(v[n]); n++) {
+			if (k == sizeof(d) - 1)
+				return DKIM_ERR_SYNTAX;	/* no domain is so long */
 			d[k++] = (char)(v[n] >= 'A' && v[n] <= 'Z' ?
 			    v[n] - 'A' + 'a' : v[n]);
+		}
 		d[k] = '\0';
 		if (k == 0 || !dkim_domain_ok(d, k))
 			return DKIM_ERR_SYNTAX;

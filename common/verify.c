@@ -218,6 +218,8 @@ check_sig(struct dkim_verify *vf, struct dkim_vresult *v, size_t nth)
 	if (dkim_sig_parse(&v->sig, dkim_hdr_ptr(vf->msg, h), h->len,
 	    &reason) == 0)
 		v->parsed = 1;
+	else
+		v->sig.i[0] = '\0';	/* may be half decoded: no identity */
 	/* past the limit: not verified, but named in the report */
 	if (nth >= vf->o.max_sigs) {
 		decide(v, DKIM_RES_POLICY, "too many signatures");
@@ -236,12 +238,12 @@ check_sig(struct dkim_verify *vf, struct dkim_vresult *v, size_t nth)
 		    "(RFC 8301)");
 		return;
 	}
-	/* x= may be as large as 2^64 - 1: no x + skew */
+	/* x= and t= may be as large as 2^64 - 1: no x + skew */
 	if (s->has_x && s->x < vf->o.now && vf->o.now - s->x > vf->o.skew) {
 		decide(v, DKIM_RES_PERMERROR, "signature expired");
 		return;
 	}
-	if (s->has_t && s->t > vf->o.now + vf->o.skew) {
+	if (s->has_t && s->t > vf->o.now && s->t - vf->o.now > vf->o.skew) {
 		decide(v, DKIM_RES_PERMERROR, "signature in the future");
 		return;
 	}
