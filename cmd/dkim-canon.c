@@ -52,7 +52,7 @@ help(void)
 	    "                  computed and the claimed body hash (exit 1 if they\n"
 	    "                  differ)\n"
 	    "  --help          print this help\n", USAGE);
-	exit(0);
+	cmd_help_exit();
 }
 
 static void
@@ -241,6 +241,7 @@ main(int argc, char **argv)
 
 	cmd_init();
 	parse_opts(argc, argv, &o);
+	cmd_need_stdout();
 	fd = cmd_open_input(argv[optind], &name);
 	if ((in = dkim_in_new(fd, name)) == NULL || (m = dkim_msg_new()) ==
 	    NULL || (out = dkim_out_new(STDOUT_FILENO)) == NULL)

@@ -107,7 +107,7 @@ help(void)
 	    "  --now seconds    expand -s for this time (seconds since the\n"
 	    "                   epoch) instead of the current time\n"
 	    "  --help           print this help\n", USAGE);
-	exit(0);
+	cmd_help_exit();
 }
 
 static void
@@ -465,6 +465,9 @@ main(int argc, char **argv)
 
 	cmd_init();
 	parse_opts(argc, argv, &o);
+	/* the key goes to stdout without -o; its record with -d */
+	if (o.file == NULL || o.domain != NULL)
+		cmd_need_stdout();
 	if (o.domain != NULL)
 		record_name(&o, name, sizeof(name));
 	if (o.type == DKIM_KEY_RSA && o.bits < RSA_GOOD_BITS)

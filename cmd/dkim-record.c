@@ -92,7 +92,7 @@ help(void)
 	    "  --help              print this help\n"
 	    "Exit: 0 usable record (and the same key), 1 unusable, no record\n"
 	    "or another key, 75 DNS trouble, 64 usage.\n", USAGE);
-	exit(0);
+	cmd_help_exit();
 }
 
 static void
@@ -277,6 +277,8 @@ key_stdin(struct evp_pkey_st **pk)
 	char *buf = xmalloc(DKIM_MAX_KEYFILE + 1);
 	size_t len;
 	int e, r;
+
+	cmd_need_stdin();
 
 	if (slurp(STDIN_FILENO, buf, DKIM_MAX_KEYFILE + 1, &len) == -1)
 		r = DKIM_ERR_IO;
@@ -664,6 +666,8 @@ lint_stdin(const struct opts *o)
 	size_t cap = DKIM_MAX_TXT + 2, len;
 	char *buf;
 
+	cmd_need_stdin();
+
 	if (o->keyfile != NULL)
 		local = load_key(o->keyfile);
 	buf = xmalloc(cap + 1);
@@ -690,6 +694,7 @@ main(int argc, char **argv)
 
 	cmd_init();
 	parse_opts(argc, argv, &o);
+	cmd_need_stdout();
 	if (o.mode == LINT)
 		return lint_stdin(&o);
 	make_name(&o, name, sizeof(name));

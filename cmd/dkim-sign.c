@@ -64,7 +64,7 @@ help(void)
 	    "  -x seconds      expire (x=) that many seconds after the signing time\n"
 	    "  -z              add z= with copies of the signed header fields\n"
 	    "  --help          print this help\n", USAGE);
-	exit(0);
+	cmd_help_exit();
 }
 
 /*
@@ -366,6 +366,7 @@ main(int argc, char **argv)
 
 	cmd_init();
 	parse_opts(argc, argv, &o);
+	cmd_need_stdout();
 	for (i = 0; i < o.nk; i++)
 		keys[i] = load_key(o.k[i]);
 	fd = cmd_open_input(argv[optind], &name);

@@ -78,7 +78,7 @@ help(void)
 	    "is an mbox, each message verified; a directory is a Maildir (new/\n"
 	    "and cur/) or a folder of message files.  No operand: stdin.\n",
 	    USAGE, DKIM_DEFAULT_MAXSIGS, DKIM_DEFAULT_SKEW);
-	exit(0);
+	cmd_help_exit();
 }
 
 static void
@@ -1074,8 +1074,14 @@ main(int argc, char **argv)
 
 	cmd_init();
 	parse_opts(argc, argv, &o);
+	cmd_need_stdout();
 	argc -= optind;
 	argv += optind;
+	for (st = 0; st < argc; st++)
+		if (strcmp(argv[st], "-") == 0)
+			cmd_need_stdin();
+	if (argc == 0 || o.list)
+		cmd_need_stdin();
 	if (argc == 1 && o.authserv != NULL && strcmp(argv[0], "-") != 0) {
 		const char *name;
 

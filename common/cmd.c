@@ -83,6 +83,7 @@ cmd_open_input(const char *path, const char **name)
 	int fd;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
+		cmd_need_stdin();
 		*name = "stdin";
 		fd = STDIN_FILENO;
 	} else {
@@ -137,10 +138,52 @@ cmd_badopt(const char *usage, int ch, char **argv)
 	print_usage(usage);
 }
 
+static int stdin_closed, stdout_closed;
+
 void
 cmd_init(void)
 {
+	int fd;
+
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A closed standard descriptor would be taken by the next open():
+	 * a spool file on fd 1 would get the message meant for stdout.  Hold
+	 * them with /dev/null, and remember that stdout was closed.
+	 */
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EX_OSERR);
+		if (fd == STDIN_FILENO)
+			stdin_closed = 1;
+		if (fd == STDOUT_FILENO)
+			stdout_closed = 1;
+	}
+}
+
+void
+cmd_need_stdout(void)
+{
+	if (stdout_closed)
+		errx(EX_IOERR, "stdout is closed");
+}
+
+void
+cmd_need_stdin(void)
+{
+	if (stdin_closed)
+		errx(EX_NOINPUT, "stdin is closed");
+}
+
+void
+cmd_help_exit(void)
+{
+	cmd_need_stdout();
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
+		err(EX_IOERR, "stdout");
+	exit(0);
 }
 
 long long

@@ -34,8 +34,17 @@ void	 cmd_usage(const char *usage) __attribute__((__noreturn__));
 void	 cmd_badopt(const char *usage, int ch, char **argv)
 	    __attribute__((__noreturn__));
 
-/* Common start-up: no SIGPIPE (a closed pipe is a write error, 74). */
+/*
+ * Common start-up: no SIGPIPE (a closed pipe is a write error, 74), and
+ * closed standard descriptors held open on /dev/null.
+ */
 void	 cmd_init(void);
+/* Exit 74 if stdout was closed when we started: output would be lost. */
+void	 cmd_need_stdout(void);
+/* Exit 66 if stdin was closed when we started. */
+void	 cmd_need_stdin(void);
+/* End of --help: check that it really reached stdout, exit 0 or 74. */
+void	 cmd_help_exit(void) __attribute__((__noreturn__));
 
 /*
  * Parse a decimal number in [min, max] for option opt, exiting 64 with a
