@@ -293,10 +293,19 @@ static int
 open_temp(const char *path, int force)
 {
 	struct sigaction sa;
+	struct stat st;
 	int fd;
 
 	if (!force && faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		errx(EX_CANTCREAT, "%s exists; -f replaces it", path);
+	/*
+	 * -f replaces an old key file or a symlink (itself, not its
+	 * target), never a device, FIFO or directory
+	 */
+	if (force && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISLNK(st.st_mode))
+		errx(EX_CANTCREAT, "%s is not a regular file; -f replaces "
+		    "only key files", path);
 	temp_name(path);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

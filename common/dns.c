@@ -221,14 +221,27 @@ now(void)
 
 /* res_nquery failed after elapsed seconds: why? */
 static int
-classify(const struct __res_state *rs, int e, double elapsed)
+classify(const struct __res_state *rs, const unsigned char *ans, int e,
+    double elapsed)
 {
 	switch (rs->res_h_errno) {
 	case HOST_NOT_FOUND:	/* NXDOMAIN */
 	case NO_DATA:		/* the name exists, no TXT there */
+		/*
+		 * Unless the answer was cut short (TC) even over TCP: then
+		 * we do not know what is there.  res_nquery leaves the
+		 * answer it judged in the buffer.
+		 */
+		if (ans[2] & 0x02)
+			return DKIM_ERR_DNS_TEMP;
 		return DKIM_ERR_DNS_PERM;
 	case TRY_AGAIN:		/* SERVFAIL, REFUSED, nothing in time */
-		return e == ETIMEDOUT && elapsed >= rs->retrans ?
+		/*
+		 * A try that waited out its time, give or take: glibc ends
+		 * a wait resumed after a stray answer on whole milliseconds,
+		 * a little short.  Errors come back in milliseconds.
+		 */
+		return e == ETIMEDOUT && elapsed >= 0.9 * rs->retrans ?
 		    DKIM_ERR_DNS_TIMEOUT : DKIM_ERR_DNS_TEMP;
 	default:		/* NO_RECOVERY (FORMERR...), NETDB_INTERNAL */
 		return DKIM_ERR_DNS_TEMP;
@@ -247,11 +260,12 @@ dkim_dns_txt(struct dkim_resolver *rv, const char *name, struct dkim_txt *txt)
 		return DKIM_ERR_DNS_PERM;	/* cannot exist */
 	errno = 0;
 	rv->res.res_h_errno = 0;
+	memset(rv->ans, 0, NS_HFIXEDSZ);	/* no stale TC bit */
 	start = now();
 	len = res_nquery(&rv->res, name, ns_c_in, ns_t_txt, rv->ans,
 	    sizeof(rv->ans));
 	if (len < 0)
-		return classify(&rv->res, errno, now() - start);
+		return classify(&rv->res, rv->ans, errno, now() - start);
 	/* res_nquery returns the full length of an answer it cut short */
 	if ((size_t)len > sizeof(rv->ans))
 		return DKIM_ERR_DNS_TEMP;

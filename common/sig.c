@@ -83,30 +83,40 @@ dkim_qp_decode(const char *s, size_t n, char *out, size_t cap,
     size_t *outlen)
 {
 	size_t i, o = 0;
-	int hi, lo;
+	int hi, lo, r = DKIM_ERR_SYNTAX;
 	unsigned char c;
 
+	*outlen = 0;
+	if (cap == 0)
+		return DKIM_ERR_TOOLONG;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (is_fws(c))
 			continue;	/* FWS in qp is not data */
 		if (c == '=') {
 			if (i + 2 >= n)
-				return DKIM_ERR_SYNTAX;
+				goto bad;
 			hi = hexval((unsigned char)s[i + 1]);
 			lo = hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
-				return DKIM_ERR_SYNTAX;
+				goto bad;
 			c = (unsigned char)(hi * 16 + lo);
 			i += 2;
 		}
-		if (c == '\0' || o + 1 >= cap)
-			return c == '\0' ? DKIM_ERR_SYNTAX : DKIM_ERR_TOOLONG;
+		if (c == '\0')
+			goto bad;
+		if (o + 1 >= cap) {
+			r = DKIM_ERR_TOOLONG;
+			goto bad;
+		}
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
 	*outlen = o;
 	return 0;
+bad:
+	out[0] = '\0';	/* no half-decoded text left behind */
+	return r;
 }
 
 /* 1*20DIGIT into a uint64_t, refusing overflow. */
@@ -300,16 +310,13 @@ dkim_sig_parse(struct dkim_sig *sig, const char *field, size_t len,
     const char **reason)
 {
 	struct dkim_taglist tl;
-	const char *colon;
+	const char *colon, *why;
 	size_t i, voff;
-	int r;
+	int r, first;
 
-	memset(sig, 0, offsetof(struct dkim_sig, b));
-	sig->bsize = sig->bhsize = 0;
-	sig->has_l = sig->has_t = sig->has_x = sig->has_q = sig->q_ok = 0;
-	sig->z = NULL;
-	sig->zlen = 0;
-	sig->seen = 0;
+	/* the arrays are valid up to nh and their NULs: no need to clear */
+	memset(sig, 0, offsetof(struct dkim_sig, d));
+	sig->d[0] = sig->s[0] = sig->i[0] = '\0';
 	sig->field = field;
 	sig->fieldlen = len;
 	sig->hc = sig->bc = DKIM_CANON_SIMPLE;
@@ -325,13 +332,21 @@ dkim_sig_parse(struct dkim_sig *sig, const char *field, size_t len,
 		    "tag-list syntax error";
 		return r;
 	}
+	/*
+	 * Every tag is read even after a bad one: the first error is the
+	 * verdict, and d= and s= still name the signature in reports.
+	 */
+	first = 0;
 	for (i = 0; i < tl.n; i++) {
-		if ((r = parse_tag(sig, &tl.tags[i], reason)) != 0)
-			return r;
+		if ((r = parse_tag(sig, &tl.tags[i], &why)) != 0 &&
+		    first == 0) {
+			first = r;
+			*reason = why;
+		}
 		if (tl.tags[i].namelen == 1 && tl.tags[i].name[0] == 'b')
 			b_span(sig, &tl.tags[i]);
 	}
-	return 0;
+	return first;
 }
 
 /* Is the domain of addr (after the last "@") d or a subdomain of it? */

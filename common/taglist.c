@@ -63,7 +63,7 @@ dkim_taglist_parse(struct dkim_taglist *tl, const char *str, size_t n,
 {
 	const unsigned char *s = (const unsigned char *)str;
 	struct dkim_tag *t;
-	size_t i = 0, j, last;
+	size_t i = 0, j, last, at;
 	int r = DKIM_ERR_SYNTAX;
 
 	tl->base = str;
@@ -101,7 +101,9 @@ dkim_taglist_parse(struct dkim_taglist *tl, const char *str, size_t n,
 				last = ++i;
 				continue;
 			}
-			if (skip_fws(s, n, &i) != 0 || i == last)
+			/* not a VALCHAR, so FWS must come, else it is invalid */
+			at = i;
+			if (skip_fws(s, n, &i) != 0 || i == at)
 				goto bad;
 		}
 		t->vallen = last - (size_t)(t->val - str);

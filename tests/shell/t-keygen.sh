@@ -78,6 +78,13 @@ fi
 eq "$(stat -c %a "$D/a.pem")" 600 "-f: mode 0600 again"
 
 ln -s "$D/target" "$D/link.pem"
+filter_fails 73 "-f never replaces a device" dkim-keygen -t ed25519 -f \
+    -o /dev/null
+mkfifo "$T/fifo"
+filter_fails 73 "-f never replaces a FIFO" dkim-keygen -t ed25519 -f \
+    -o "$T/fifo"
+eq "$(ls -l /dev/null | cut -c1)$(ls -l "$T/fifo" | cut -c1)" cp \
+    "the device and the FIFO are still there"
 filter_fails 73 "no writing through a dangling symlink" \
     dkim-keygen -t ed25519 -o "$D/link.pem"
 [ ! -e "$D/target" ] && [ -L "$D/link.pem" ]

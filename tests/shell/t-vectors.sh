@@ -200,7 +200,7 @@ if nsd_start "$D" 2>"$T/nsd.err"; then
 		expect 1 "dkimpy/$d/test.message.baddomain via DNS: exit 1" \
 		    dkim-verify --time $NOW -r "$NSD_ADDR" --timeout 1 \
 		    "$V/dkimpy/$d/test.message.baddomain"
-		has '^dkim=permerror \(d= is not a domain name\) header\.a=' \
+		has '^dkim=permerror \(d= is not a domain name\) header\.s=test header\.a=' \
 		    "$T/out" "dkimpy/$d/test.message.baddomain: permerror"
 		hasnt 'header\.[di]=' "$T/out" \
 		    "dkimpy/$d/test.message.baddomain: the bad d= is not echoed"

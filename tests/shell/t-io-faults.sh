@@ -1,0 +1,205 @@
+#!/bin/sh
+# I/O that fails: standard output full (/dev/full), closed, or a pipe
+# nobody reads any more (exit 74, never death by SIGPIPE, 141); standard
+# input closed; key files and key tables that cannot be read, are
+# directories, FIFOs or devices (66, at once: nothing may wait on a FIFO);
+# inputs that are directories or missing (66); a temporary directory that
+# cannot be used.  On each failure: one line on stderr, nothing on stdout.
+. "$(dirname "$0")/lib.sh"
+
+K=$TD/verify/keys.zone
+KEY=$TD/verify/keys/rsa2048.pem
+NOW=1700000000
+ID=mx.example.net
+
+printf 'From: a@example.com\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello\r\n' \
+    >"$T/m"
+dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/m" >"$T/s"
+dkim-record -F value -d example.com -s rsa "$KEY" >"$T/value"
+
+# Every program, a way that writes to standard output (NAME<TAB>COMMAND)
+cat >"$T/cmds" <<EOF
+dkim-canon	dkim-canon $T/m
+dkim-canon -b	dkim-canon -b sha256 $T/m
+dkim-sign	dkim-sign -d example.com -s rsa -k $KEY -t $NOW $T/m
+dkim-verify	dkim-verify --time $NOW -K $K $T/s
+dkim-verify -j	dkim-verify --time $NOW -K $K -j $T/s
+dkim-verify -P 2	dkim-verify --time $NOW -K $K -P 2 $T/s $T/s
+dkim-verify -A	dkim-verify --time $NOW -K $K -A $ID $T/s
+dkim-verify -A stdin	sh -c 'exec dkim-verify --time $NOW -K $K -A $ID <$T/s'
+dkim-verify -A pipe	sh -c 'cat $T/s | dkim-verify --time $NOW -K $K -A $ID'
+dkim-record	dkim-record -d example.com -s rsa $KEY
+dkim-record -F json	dkim-record -F json -d example.com -s rsa $KEY
+dkim-record -q	dkim-record -q -d example.com -s rsa -K $K
+dkim-record -l	sh -c 'exec dkim-record -l <$T/value'
+dkim-keygen	dkim-keygen -t ed25519
+dkim-keygen -o -d -s	dkim-keygen -t ed25519 -o $T/new.pem -f -d example.com -s sel
+EOF
+
+# onefail CODE DESC: exit CODE and one line on stderr (stdout is elsewhere)
+onefail() {
+	if [ "$rc" = "$1" ] && [ "$(wc -l <"$T/err")" -eq 1 ]; then
+		pass "$2"
+	else
+		fail "$2" "exit $rc, want $1; stderr: $(brief "$T/err")"
+	fi
+}
+
+# --- standard output full, closed, or a pipe with no reader ---
+while IFS='	' read -r name cmd; do
+	eval "$cmd" >/dev/full 2>"$T/err"
+	rc=$?
+	onefail 74 "$name: stdout /dev/full"
+	eval "$cmd" >&- 2>"$T/err"
+	rc=$?
+	onefail 74 "$name: stdout closed"
+	# the reading end closed before the program starts: the first write
+	# gets EPIPE, or SIGPIPE if the program has not ignored it
+	$PY -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["sh", "-c", sys.argv[1]], stdout=w,
+                   stderr=open(sys.argv[2], "wb"))
+sys.exit(128 - p.returncode if p.returncode < 0 else p.returncode)' \
+	    "$cmd" "$T/err"
+	rc=$?
+	onefail 74 "$name: stdout a pipe without a reader"
+done <"$T/cmds"
+for p in dkim-canon dkim-sign dkim-verify dkim-record dkim-keygen; do
+	$p --help >/dev/full 2>"$T/err"
+	rc=$?
+	onefail 74 "$p --help: stdout /dev/full"
+done
+
+# a reader that goes away after one byte of a big output
+$PY -c 'import sys
+sys.stdout.write("From: a@example.com\r\nTo: b@example.org\r\nSubject: big\r\n\r\n")
+sys.stdout.write(("x" * 998 + "\r\n") * (50 << 10))' >"$T/big"
+dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/big" >"$T/bigs"
+# headpipe CMD...: CMD | head -c 1; rc is CMD's exit status
+headpipe() {
+	{ "$@" 2>"$T/err"; echo $? >"$T/rc"; } | head -c 1 >/dev/null
+	rc=$(cat "$T/rc")
+}
+headpipe dkim-canon "$T/big"
+onefail 74 "dkim-canon of a 50 MB body | head -c 1"
+headpipe dkim-verify --time $NOW -K "$K" -A $ID "$T/bigs"
+onefail 74 "dkim-verify -A of a 50 MB body | head -c 1"
+headpipe sh -c 'cat "$4" | dkim-verify --time "$1" -K "$2" -A "$3"' sh \
+    $NOW "$K" $ID "$T/bigs"
+onefail 74 "dkim-verify -A of a 50 MB body from a pipe | head -c 1"
+headpipe dkim-sign -d example.com -s rsa -k "$KEY" "$T/big"
+onefail 74 "dkim-sign of a 50 MB body | head -c 1"
+# -A spools a big body from a pipe in a temporary file: with stdout
+# closed, that file must not become the output
+sh -c 'cat "$4" | dkim-verify --time "$1" -K "$2" -A "$3"' sh \
+    $NOW "$K" $ID "$T/bigs" >&- 2>"$T/err"
+rc=$?
+onefail 74 "dkim-verify -A, 50 MB from a pipe, stdout closed"
+rm -f "$T/big"
+
+# the temporary directory of -A cannot be used
+run sh -c 'cat "$4" | TMPDIR=$0/none dkim-verify --time "$1" -K "$2" -A "$3"' \
+    "$T" $NOW "$K" $ID "$T/bigs"
+if [ "$rc" = 74 ] && [ ! -s "$T/out" ] && [ "$(wc -l <"$T/err")" -eq 1 ]
+then
+	pass "-A from a pipe, TMPDIR missing: 74, nothing written"
+else
+	fail "-A from a pipe, TMPDIR missing" \
+	    "exit $rc, $(wc -c <"$T/out") bytes out; $(brief "$T/err")"
+fi
+rm -f "$T/bigs"
+
+# --- standard input closed ---
+for name in dkim-canon dkim-sign dkim-verify "dkim-verify -A" \
+    "dkim-record -l" "dkim-record -"; do
+	case $name in
+	dkim-canon) set -- dkim-canon ;;
+	dkim-sign) set -- dkim-sign -d example.com -s rsa -k "$KEY" ;;
+	dkim-verify) set -- dkim-verify -K "$K" ;;
+	"dkim-verify -A") set -- dkim-verify -K "$K" -A $ID ;;
+	"dkim-record -l") set -- dkim-record -l ;;
+	*) set -- dkim-record -d example.com -s rsa - ;;
+	esac
+	filter_fails 66 "$name: stdin closed" sh -c 'exec "$@" <&-' sh "$@"
+done
+
+# --- key files and key tables that are not readable regular files ---
+mkdir "$T/dir"
+mkfifo "$T/fifo"
+cp "$KEY" "$T/k000.pem"
+chmod 000 "$T/k000.pem"
+# keyuse NAME FILE: each way of naming a key file or key table
+keyuse() {
+	_n=$1 _f=$2
+	filter_fails 66 "dkim-sign -k $_n" timeout 10 dkim-sign -d example.com \
+	    -s rsa -k "$_f" "$T/m"
+	filter_fails 66 "dkim-record KEYFILE $_n" timeout 10 dkim-record \
+	    -d example.com -s rsa "$_f"
+	filter_fails 66 "dkim-record -q -k $_n" timeout 10 dkim-record -q \
+	    -d example.com -s rsa -K "$K" -k "$_f"
+	filter_fails 66 "dkim-record -q -K $_n" timeout 10 dkim-record -q \
+	    -d example.com -s rsa -K "$_f"
+	filter_fails 66 "dkim-verify -K $_n" timeout 10 dkim-verify \
+	    --time $NOW -K "$_f" "$T/s"
+	filter_fails 66 "dkim-verify -A -K $_n" timeout 10 dkim-verify \
+	    --time $NOW -K "$_f" -A $ID "$T/s"
+}
+keyuse "a directory" "$T/dir"
+keyuse "a FIFO" "$T/fifo"
+keyuse "/dev/null" /dev/null
+keyuse "/dev/zero" /dev/zero
+keyuse "that does not exist" "$T/none.pem"
+# mode 000: root reads it anyway, so ask as nobody when we can
+if [ "$(id -u)" != 0 ]; then
+	keyuse "of mode 000" "$T/k000.pem"
+elif command -v setpriv >/dev/null 2>&1 &&
+    setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null
+then
+	chmod 755 "$T"
+	chmod 644 "$T/m" "$T/s"
+	mkdir "$T/nb"
+	cat >"$T/nb/dkim-sign" <<EOF
+#!/bin/sh
+exec setpriv --reuid=nobody --regid=nogroup --clear-groups "$BIN/\${0##*/}" "\$@"
+EOF
+	for p in dkim-record dkim-verify dkim-canon; do
+		cp "$T/nb/dkim-sign" "$T/nb/$p"
+	done
+	chmod 755 "$T/nb" "$T/nb"/*
+	oldpath=$PATH
+	PATH=$T/nb:$PATH
+	keyuse "of mode 000, as nobody" "$T/k000.pem"
+	has "k000.pem: Permission denied" "$T/err" \
+	    "as nobody: refused for the key file itself"
+	filter_fails 66 "dkim-canon: message of mode 000, as nobody" \
+	    dkim-canon "$T/k000.pem"
+	filter_fails 66 "dkim-verify -A: message of mode 000, as nobody" \
+	    dkim-verify -K "$K" -A $ID "$T/k000.pem"
+	PATH=$oldpath
+else
+	# root, and no way to be someone else: root's behaviour
+	expect 0 "dkim-sign -k of mode 000, as root: read" dkim-sign \
+	    -d example.com -s rsa -k "$T/k000.pem" "$T/m"
+fi
+
+# --- inputs that are directories, FIFOs without a writer aside, missing ---
+for name in dkim-canon dkim-sign "dkim-verify -A"; do
+	case $name in
+	dkim-canon) set -- dkim-canon ;;
+	dkim-sign) set -- dkim-sign -d example.com -s rsa -k "$KEY" ;;
+	*) set -- dkim-verify -K "$K" -A $ID ;;
+	esac
+	filter_fails 66 "$name: input a directory" timeout 10 "$@" "$T/dir"
+	filter_fails 66 "$name: input missing" timeout 10 "$@" "$T/none.eml"
+done
+filter_fails 66 "dkim-verify: input missing" dkim-verify -K "$K" "$T/none.eml"
+# a Maildir with a FIFO in cur/: skipped, not waited on
+mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp"
+cp "$T/s" "$T/md/cur/1"
+mkfifo "$T/md/cur/2"
+expect 0 "a Maildir with a FIFO: the message verified" timeout 10 \
+    dkim-verify --time $NOW -K "$K" "$T/md"
+eq "$(sed 's/ header\..*//' "$T/out")" "$T/md/cur/1: dkim=pass" \
+    "a Maildir with a FIFO: the FIFO skipped"
+t_done
