@@ -58,7 +58,8 @@ $(B)/unit: $(B)/obj/tests/unit/unit.o $(LIBA)
 # rebuild every time)
 .SECONDARY:
 
--include $(LIBOBJ:.o=.d) $(patsubst %,$(B)/obj/cmd/%.d,$(BINS))
+-include $(LIBOBJ:.o=.d) $(patsubst %,$(B)/obj/cmd/%.d,$(BINS)) \
+	 $(B)/obj/tests/unit/unit.d
 
 # check installs what is missing first, then builds in a fresh make so that
 # pkg-config sees the packages it just installed.

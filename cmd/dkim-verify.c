@@ -618,6 +618,8 @@ key_source(const struct opts *o, struct dkim_resolver **res,
 
 struct item {
 	char		*path;	/* NULL: stdin */
+	int		 fd;	/* open already, or -1 */
+	off_t		 size;	/* a regular file's, or -1 */
 	char		*label;	/* how results are prefixed, or NULL */
 	int		 msgno;	/* n-th message of an mbox, 0 if not */
 	off_t		 off, len;
@@ -717,6 +719,9 @@ run_item(const struct opts *o, struct dkim_keysrc *ks, struct item *it)
 	if (it->path == NULL) {
 		fd = STDIN_FILENO;
 		name = "stdin";
+	} else if ((fd = it->fd) != -1) {
+		it->fd = -1;	/* ours to close now */
+		name = it->path;
 	} else if ((fd = open(it->path, O_RDONLY | O_CLOEXEC)) == -1) {
 		item_fail(it, EX_NOINPUT, it->path, strerror(errno));
 		return;
@@ -730,6 +735,8 @@ run_item(const struct opts *o, struct dkim_keysrc *ks, struct item *it)
 		in = dkim_in_new(fd, name);
 	if (in == NULL)
 		errx(EX_OSERR, "out of memory");
+	if (it->msgno == 0 && it->size >= 0)
+		dkim_in_size(in, it->size);
 	verify_msg(o, ks, in, name, it);
 	dkim_in_free(in);
 	if (fd != STDIN_FILENO)
@@ -764,6 +771,8 @@ print_item(struct batch *b, struct item *it)
 		err(EX_IOERR, "stdout");
 	if (it->status > b->status)
 		b->status = it->status;
+	if (it->fd != -1)
+		close(it->fd);
 	free(it->path);
 	free(it->label);
 	dkim_buf_free(&it->out);
@@ -809,7 +818,8 @@ worker(void *arg)
 }
 
 static void
-submit(struct batch *b, const char *path, int msgno, off_t off, off_t len)
+submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
+    int fd, off_t size)
 {
 	struct item *it;
 	char label[4096];
@@ -820,6 +830,8 @@ submit(struct batch *b, const char *path, int msgno, off_t off, off_t len)
 	it = &b->slot[b->submitted % WINDOW];
 	memset(it, 0, sizeof(*it));
 	it->path = path ? xstrdup(path) : NULL;
+	it->fd = fd;
+	it->size = size;
 	it->msgno = msgno;
 	it->off = off;
 	it->len = len;
@@ -843,6 +855,12 @@ submit(struct batch *b, const char *path, int msgno, off_t off, off_t len)
 	run_item(b->o, b->ks, it);
 	it->done = 1;
 	drain(b);
+}
+
+static void
+submit(struct batch *b, const char *path, int msgno, off_t off, off_t len)
+{
+	submit_fd(b, path, msgno, off, len, -1, -1);
 }
 
 /*
@@ -892,7 +910,25 @@ submit_mbox(struct batch *b, const char *path, int fd)
 		submit(b, path, msgno, start, pos - start);
 }
 
-static void submit_path(struct batch *, const char *);
+/* A file of a directory: a message if it is a regular file. */
+static void
+submit_file(struct batch *b, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		warn("%s", path);
+		if (EX_NOINPUT > b->status)
+			b->status = EX_NOINPUT;
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	submit_fd(b, path, 0, 0, 0, fd, st.st_size);
+}
 
 static int
 namecmp(const void *a, const void *b2)
@@ -945,8 +981,7 @@ submit_dir(struct batch *b, const char *path)
 		/* a stable order: by name within new/, then cur/ */
 		qsort(names, n, sizeof(*names), namecmp);
 		for (i = 0; i < n; i++) {
-			if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
-				submit(b, names[i], 0, 0, 0);
+			submit_file(b, names[i]);
 			free(names[i]);
 		}
 		n = 0;
@@ -981,11 +1016,12 @@ submit_path(struct batch *b, const char *path)
 		return;
 	}
 	if (S_ISREG(st.st_mode) && pread(fd, head, 5, 0) == 5 &&
-	    memcmp(head, "From ", 5) == 0)
+	    memcmp(head, "From ", 5) == 0) {
 		submit_mbox(b, path, fd);
-	else
-		submit(b, path, 0, 0, 0);
-	close(fd);
+		close(fd);
+	} else	/* the item takes the open file: one open per message */
+		submit_fd(b, path, 0, 0, 0, fd, S_ISREG(st.st_mode) ?
+		    st.st_size : -1);
 }
 
 /* -0: NUL-separated paths on stdin, as find -print0 writes them. */
@@ -1056,6 +1092,11 @@ run_batch(const struct opts *o, struct dkim_keysrc *ks, int argc,
 		pthread_join(b->tid[i], NULL);
 	drain(b);
 	st_ = b->status;
+	if (b->submitted == 0 && st_ == 0) {
+		/* an empty Maildir or list: nothing passed, say so */
+		warnx("no messages found");
+		st_ = EXIT_NONE;
+	}
 	free(b->tid);
 	pthread_cond_destroy(&b->cv);
 	pthread_mutex_destroy(&b->mu);

@@ -30,6 +30,12 @@ grow(struct dkim_buf *b, size_t need)
 }
 
 int
+dkim_buf_reserve(struct dkim_buf *b, size_t n)
+{
+	return grow(b, n);
+}
+
+int
 dkim_buf_append(struct dkim_buf *b, const void *p, size_t n)
 {
 	int r;
@@ -55,13 +61,20 @@ int
 dkim_buf_printf(struct dkim_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n, r;
 
+	/* most calls fit what is there: format once */
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? (char *)b->p + b->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return DKIM_ERR_SYNTAX;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
 	/* room for vsnprintf's NUL, which is not counted in len */
 	if ((r = grow(b, (size_t)n + 1)) != 0)
 		return r;

@@ -89,23 +89,24 @@ header_relaxed(const char *f, size_t n, struct dkim_buf *out)
 {
 	const char *colon = memchr(f, ':', n);
 	size_t i, namelen, v;
+	unsigned char *o;
 	int r, pend = 0, any = 0;
 
 	if (colon == NULL)
 		return DKIM_ERR_HDR_COLON;
+	/* never longer than the input plus the CRLF: grow once */
+	if ((r = dkim_buf_reserve(out, n + 3)) != 0)
+		return r;
+	o = out->p + out->len;
 	namelen = (size_t)(colon - f);
 	while (namelen > 0 && wsp(f[namelen - 1]))
 		namelen--;
 	for (i = 0; i < namelen; i++) {
 		char c = f[i];
 
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((r = dkim_buf_putc(out, c)) != 0)
-			return r;
+		*o++ = (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 	}
-	if ((r = dkim_buf_putc(out, ':')) != 0)
-		return r;
+	*o++ = ':';
 	/*
 	 * Unfold (drop CR and LF of line breaks), turn WSP runs into one SP,
 	 * drop WSP at both ends of the value.  A CR not before an LF is data.
@@ -119,13 +120,13 @@ header_relaxed(const char *f, size_t n, struct dkim_buf *out)
 			pend = 1;
 			continue;
 		}
-		if (pend && any && (r = dkim_buf_putc(out, ' ')) != 0)
-			return r;
+		if (pend && any)
+			*o++ = ' ';
 		pend = 0;
 		any = 1;
-		if ((r = dkim_buf_putc(out, c)) != 0)
-			return r;
+		*o++ = (unsigned char)c;
 	}
+	out->len = (size_t)(o - out->p);
 	return 0;
 }
 
@@ -329,78 +330,108 @@ content(struct dkim_body *b, const unsigned char *p, size_t n)
 #ifdef __SSE2__
 /*
  * How many bytes at p, at the start of a line, are whole lines that come
- * out exactly as they went in: each ends in CRLF, none is empty, and for
- * relaxed none has a TAB, a run of WSP or WSP before its end.  Those go to
- * the sink as one span, so the common case is one SIMD pass over the
- * input and no copy.  Conservative: anything doubtful ends the run.
- * Written once as a macro over the vector width: SSE2 (every x86-64) and
- * AVX2, chosen at run time.
+ * out exactly as they went in: each ends in CRLF, and for relaxed none has
+ * a TAB, a run of WSP or WSP before its end.  Empty lines inside the run
+ * are kept as they are; the run ends after its last non-empty line, since
+ * empty lines at the end of the body go.  Those bytes go to the sink as
+ * one span, so the common case is one SIMD pass over the input and no
+ * copy.  Conservative: anything doubtful ends the run, and the line-by-
+ * line path takes over.  Written once as a macro over the vector width
+ * (SSE2 on every x86-64, AVX2 chosen at run time) and the canonicalization.
+ *
+ * The loop reads the two bytes before each block: the caller makes sure
+ * they are there, and that the one before p is the LF ending a line.
  */
-#define CLEAN_LINES(NAME, ATTR, V, W, LOADU, SET1, CMPEQ, AND, ANDNOT, OR, \
-    MOVEMASK, MASKT)							\
+#define CLEAN_LINES(NAME, ATTR, RELAXED, V, W, LOADU, SET1, CMPEQ, AND,	\
+    ANDNOT, OR, MOVEMASK)						\
 static ATTR size_t							\
-NAME(const unsigned char *p, const unsigned char *e, int relaxed)	\
+NAME(const unsigned char *p, const unsigned char *e)			\
 {									\
 	const V vlf = SET1('\n'), vcr = SET1('\r');			\
 	const V vsp = SET1(' '), vtab = SET1('\t');			\
 	const unsigned char *q = p, *lb = p;				\
-	V a, nx, pv, lf, bad, nwsp;					\
-	MASKT m, lfm, lm = 0;						\
+	V a, nx, pv, pp, lf, bad, nwsp, full;				\
+	unsigned m, fm, lm = 0;						\
 									\
-	/* a line start follows an LF; the first block is done below */ \
 	while (e - q > W) {						\
 		a = LOADU((const V *)(const void *)q);			\
 		nx = LOADU((const V *)(const void *)(q + 1));		\
 		pv = LOADU((const V *)(const void *)(q - 1));		\
+		pp = LOADU((const V *)(const void *)(q - 2));		\
 		lf = CMPEQ(a, vlf);					\
-		/* an LF not after a CR: bare, or an empty LF line */	\
+		/* an LF not after a CR: a bare line end */		\
 		bad = ANDNOT(CMPEQ(pv, vcr), lf);			\
-		/* a CR after an LF and before one: an empty line */	\
-		bad = OR(bad, AND(CMPEQ(a, vcr), AND(CMPEQ(pv, vlf),	\
-		    CMPEQ(nx, vlf))));					\
-		if (relaxed) {						\
+		if (RELAXED) {						\
 			nwsp = OR(OR(CMPEQ(nx, vsp), CMPEQ(nx, vtab)),	\
 			    OR(CMPEQ(nx, vcr), CMPEQ(nx, vlf)));	\
 			bad = OR(bad, OR(CMPEQ(a, vtab),		\
 			    AND(CMPEQ(a, vsp), nwsp)));			\
 		}							\
-		m = (MASKT)MOVEMASK(bad);				\
-		lfm = (MASKT)MOVEMASK(lf);				\
+		/* LFs ending lines with content: CR LF not after LF */	\
+		full = ANDNOT(CMPEQ(pp, vlf), AND(lf, CMPEQ(pv, vcr)));	\
+		m = (unsigned)MOVEMASK(bad);				\
+		fm = (unsigned)MOVEMASK(full);				\
 		if (m != 0) {						\
-			lfm &= ((MASKT)1 << __builtin_ctz(m)) - 1;	\
-			lb = lfm ? q : lb;				\
-			lm = lfm ? lfm : lm;				\
+			fm &= (1u << __builtin_ctz(m)) - 1;		\
+			lb = fm ? q : lb;				\
+			lm = fm ? fm : lm;				\
 			break;						\
 		}							\
 		/* branch-free: an LF in half the blocks is no pattern */ \
-		lb = lfm ? q : lb;					\
-		lm = lfm ? lfm : lm;					\
+		lb = fm ? q : lb;					\
+		lm = fm ? fm : lm;					\
 		q += W;							\
 	}								\
 	return lm ? (size_t)(lb - p) + (31 - __builtin_clz(lm)) + 1 : 0; \
 }
 
-CLEAN_LINES(clean_sse2, , __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
+CLEAN_LINES(clean_sse2_s, , 0, __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
     _mm_cmpeq_epi8, _mm_and_si128, _mm_andnot_si128, _mm_or_si128,
-    _mm_movemask_epi8, unsigned)
+    _mm_movemask_epi8)
+CLEAN_LINES(clean_sse2_r, , 1, __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
+    _mm_cmpeq_epi8, _mm_and_si128, _mm_andnot_si128, _mm_or_si128,
+    _mm_movemask_epi8)
 #ifdef __x86_64__
-CLEAN_LINES(clean_avx2, __attribute__((__target__("avx2"))), __m256i, 32,
-    _mm256_loadu_si256, _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
-    _mm256_andnot_si256, _mm256_or_si256, _mm256_movemask_epi8, unsigned)
+#define AVX2 __attribute__((__target__("avx2")))
+CLEAN_LINES(clean_avx2_s, AVX2, 0, __m256i, 32, _mm256_loadu_si256,
+    _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
+    _mm256_andnot_si256, _mm256_or_si256, _mm256_movemask_epi8)
+CLEAN_LINES(clean_avx2_r, AVX2, 1, __m256i, 32, _mm256_loadu_si256,
+    _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
+    _mm256_andnot_si256, _mm256_or_si256, _mm256_movemask_epi8)
 #endif
 
-/*
- * The vector loop reads the byte before each block; at a line start that
- * byte is an LF, which may not be in memory we may read.  So the first
- * line is checked here, and the loop starts at the second.
- */
-static size_t
-clean_lines(const unsigned char *p, const unsigned char *e, int relaxed)
+typedef size_t clean_fn(const unsigned char *, const unsigned char *);
+
+static clean_fn *
+clean_choose(int relaxed)
 {
 	static int avx2 = -1;
+
+#ifdef __x86_64__
+	if (avx2 == -1)
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	if (avx2)
+		return relaxed ? clean_avx2_r : clean_avx2_s;
+#endif
+	(void)avx2;
+	return relaxed ? clean_sse2_r : clean_sse2_s;
+}
+
+/*
+ * The vector loop needs the two bytes before p in memory.  Inside the
+ * chunk (start..e) they are; at its very start the first line is checked
+ * here, by hand, and the loop starts at the second.
+ */
+static size_t
+clean_lines(const unsigned char *start, const unsigned char *p,
+    const unsigned char *e, int relaxed)
+{
 	const unsigned char *lf, *q;
 	size_t k;
 
+	if (p - start >= 2)
+		return clean_choose(relaxed)(p, e);
 	if ((lf = memchr(p, '\n', (size_t)(e - p))) == NULL || lf - p < 2 ||
 	    lf[-1] != '\r')
 		return 0;
@@ -411,26 +442,20 @@ clean_lines(const unsigned char *p, const unsigned char *e, int relaxed)
 				return 0;
 	}
 	k = (size_t)(lf + 1 - p);
-#ifdef __x86_64__
-	if (avx2 == -1)
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	if (avx2)
-		return k + clean_avx2(lf + 1, e, relaxed);
-#endif
-	return k + clean_sse2(lf + 1, e, relaxed);
+	return k + clean_choose(relaxed)(lf + 1, e);
 }
 #endif
 
 void
 dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t n)
 {
-	const unsigned char *end = p + n, *lf;
+	const unsigned char *end = p + n, *start = p, *lf;
 	size_t k;
 
 	while (p < end) {
 #ifdef __SSE2__
 		if (!b->midline && !b->cr && !b->wsp && b->empties == 0 &&
-		    end - p > 64 && (k = clean_lines(p, end,
+		    end - p > 64 && (k = clean_lines(start, p, end,
 		    b->canon == DKIM_CANON_RELAXED)) > 0) {
 			emit(b, p, k);
 			p += k;

@@ -2,6 +2,7 @@
  * crypto.c: algorithm names, digests, base64 and constant-time comparison,
  * all through OpenSSL's EVP layer.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,26 @@ dkim_hash_len(enum dkim_hash h)
 	return h == DKIM_HASH_SHA1 ? 20 : 32;
 }
 
+static EVP_MD *mds[2];
+static pthread_once_t mds_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_mds(void)
+{
+	/* an explicit fetch, once: EVP_sha256() looks it up at every use */
+	mds[DKIM_HASH_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
+	mds[DKIM_HASH_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *
+dkim_hash_md(enum dkim_hash h)
+{
+	pthread_once(&mds_once, fetch_mds);
+	if (mds[h] != NULL)
+		return mds[h];
+	return h == DKIM_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
+}
+
 struct dkim_digest *
 dkim_digest_new(enum dkim_hash h)
 {
@@ -81,8 +102,7 @@ dkim_digest_new(enum dkim_hash h)
 		return NULL;
 	d->hash = h;
 	if ((d->ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(d->ctx, h == DKIM_HASH_SHA1 ? EVP_sha1() :
-	    EVP_sha256(), NULL) != 1) {
+	    EVP_DigestInit_ex(d->ctx, dkim_hash_md(h), NULL) != 1) {
 		dkim_digest_free(d);
 		return NULL;
 	}
@@ -142,14 +162,16 @@ int
 dkim_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
     size_t *outlen)
 {
-	unsigned char *tmp = NULL, *dec = NULL;
-	size_t i, m = 0, pad = 0, dlen;
+	/* signatures and hashes fit on the stack; key records may not */
+	unsigned char stmp[2048], sdec[1536];
+	unsigned char *tmp = stmp, *dec = sdec;
+	size_t i, m = 0, pad = 0, dlen = 0;
 	int r = DKIM_ERR_BASE64, k;
 
 	*outlen = 0;
 	if (n > 4 * (size_t)DKIM_MAX_TXT)
 		return DKIM_ERR_TOOLONG;
-	if ((tmp = malloc(n + 1)) == NULL)
+	if (n > sizeof(stmp) && (tmp = malloc(n)) == NULL)
 		return DKIM_ERR_ALLOC;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -170,9 +192,14 @@ dkim_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
 		goto out;
 	}
 	if (m > 0) {
-		if ((dec = malloc(dlen)) == NULL) {
-			r = DKIM_ERR_ALLOC;
-			goto out;
+		if (dlen > sizeof(sdec)) {
+			unsigned char *big;
+
+			if ((big = malloc(dlen)) == NULL) {
+				r = DKIM_ERR_ALLOC;
+				goto out;
+			}
+			dec = big;
 		}
 		k = EVP_DecodeBlock(dec, tmp, (int)m);
 		if (k < 0 || (size_t)k != dlen)
@@ -182,9 +209,13 @@ dkim_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
 	*outlen = dlen - pad;
 	r = 0;
 out:
-	free(tmp);
-	if (dec != NULL)
+	if (tmp != stmp)
+		free(tmp);
+	/* what was decoded may be a key: wipe it (dlen fits dec) */
+	if (dec != sdec)
 		freezero(dec, dlen);
+	else
+		explicit_bzero(sdec, dlen < sizeof(sdec) ? dlen : sizeof(sdec));
 	return r;
 }
 

@@ -73,6 +73,8 @@ struct dkim_buf {
 };
 
 int	 dkim_buf_append(struct dkim_buf *, const void *, size_t);
+/* Make room for n more bytes after len. */
+int	 dkim_buf_reserve(struct dkim_buf *, size_t);
 int	 dkim_buf_putc(struct dkim_buf *, int);
 int	 dkim_buf_printf(struct dkim_buf *, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
@@ -96,6 +98,11 @@ struct dkim_in	*dkim_in_new(int fd, const char *name);
 struct dkim_in	*dkim_in_new_range(int fd, off_t off, off_t len,
 		    const char *name);
 void		 dkim_in_free(struct dkim_in *);
+/*
+ * The input is a regular file of this size: the read that would only
+ * return end-of-file is saved (a batch reads many small files).
+ */
+void		 dkim_in_size(struct dkim_in *, off_t);
 const char	*dkim_in_name(const struct dkim_in *);
 
 /*
@@ -278,6 +285,8 @@ enum dkim_alg	 dkim_alg_parse(const char *, size_t);
 enum dkim_hash	 dkim_alg_hash(enum dkim_alg);
 enum dkim_keytype dkim_alg_keytype(enum dkim_alg);
 const char	*dkim_hash_name(enum dkim_hash);
+/* The OpenSSL digest for a hash, fetched once per process. */
+const struct evp_md_st *dkim_hash_md(enum dkim_hash);
 size_t		 dkim_hash_len(enum dkim_hash);
 
 #define DKIM_HASH_MAX	32
@@ -310,6 +319,7 @@ int	 dkim_ct_cmp(const void *, const void *, size_t);
 /* DKIM-Signature fields (RFC 6376 3.5) */
 
 struct dkim_sig {
+	/* scalars first: dkim_sig_parse() clears only these */
 	const char	*field;	   /* whole raw field, name included */
 	size_t		 fieldlen;
 	size_t		 boff;	   /* b= value and the FWS around it, */
@@ -319,17 +329,10 @@ struct dkim_sig {
 	const char	*a;	   /* raw a= value, for reports */
 	size_t		 alen;
 	enum dkim_canon	 hc, bc;
-	char		 d[DKIM_MAX_DOMAIN + 1];
-	char		 s[DKIM_MAX_SELECTOR + 1];
-	char		 i[DKIM_MAX_AUID + 1];	/* decoded; "" when absent */
 	size_t		 nh;
-	const char	*h[DKIM_MAX_SIGNED];	/* h= names, slices */
-	size_t		 hlen[DKIM_MAX_SIGNED];
 	const char	*b64;	   /* raw b= value (with any FWS) */
 	size_t		 b64len;
-	unsigned char	 b[DKIM_MAX_SIG_BYTES];
 	size_t		 bsize;
-	unsigned char	 bh[DKIM_HASH_MAX];
 	size_t		 bhsize;
 	int		 has_l, has_t, has_x, has_q, q_ok;
 	uint64_t	 l, t, x;
@@ -337,6 +340,14 @@ struct dkim_sig {
 	size_t		 zlen;
 	/* which tags were present, for the required-tag check */
 	unsigned	 seen;
+	/* then the arrays, valid up to their sizes and NULs */
+	char		 d[DKIM_MAX_DOMAIN + 1];
+	char		 s[DKIM_MAX_SELECTOR + 1];
+	char		 i[DKIM_MAX_AUID + 1];	/* decoded; "" when absent */
+	unsigned char	 bh[DKIM_HASH_MAX];
+	unsigned char	 b[DKIM_MAX_SIG_BYTES];
+	const char	*h[DKIM_MAX_SIGNED];	/* h= names, slices */
+	size_t		 hlen[DKIM_MAX_SIGNED];
 };
 
 /*
@@ -392,6 +403,8 @@ int	 dkim_key_any(const char *, size_t, struct evp_pkey_st **);
 int	 dkim_key_file(const char *path, int private, struct evp_pkey_st **,
 	    int *loose);
 void	 dkim_key_free(struct evp_pkey_st *);
+/* Do once what OpenSSL would do lazily at first use (for sharing). */
+void	 dkim_key_prepare(struct evp_pkey_st *);
 
 /* 0 and the type, or DKIM_ERR_KEY for a type DKIM cannot use. */
 int	 dkim_key_type(const struct evp_pkey_st *, enum dkim_keytype *);
@@ -649,6 +662,13 @@ void	 dkim_keysrc_free(struct dkim_keysrc *);
 /* *out stays valid as long as the source. */
 int	 dkim_keysrc_get(struct dkim_keysrc *, const char *name,
 	    const struct dkim_txt **out);
+/*
+ * Record i of txt (from dkim_keysrc_get), parsed once and kept for the
+ * life of the source: a batch verifies against a key without decoding it
+ * again.  0 and *kr, or nonzero and *reason (as dkim_keyrec_parse).
+ */
+int	 dkim_keysrc_keyrec(struct dkim_keysrc *, const struct dkim_txt *,
+	    size_t i, const struct dkim_keyrec **kr, const char **reason);
 /* Serve a fixed record for name (tests, fuzzing). */
 int	 dkim_keysrc_add(struct dkim_keysrc *, const char *name,
 	    const char *rec, size_t len);
@@ -695,7 +715,6 @@ struct dkim_keytry {
 struct dkim_vresult {
 	long		 index;	   /* the field in msg->hdrs */
 	int		 parsed;   /* sig holds a parsed signature */
-	struct dkim_sig	 sig;
 	enum dkim_result res;
 	const char	*reason;   /* static text, NULL on pass */
 	int		 testing;  /* key record has t=y */
@@ -712,6 +731,7 @@ struct dkim_vresult {
 	size_t		 ntries;
 	struct dkim_keytry tries[DKIM_MAX_TXTRECS];
 	int		 hasher;   /* body hasher index, -1 for none */
+	struct dkim_sig	 sig;	   /* last: it is big, and set by parsing */
 };
 
 struct dkim_verify;

@@ -27,10 +27,13 @@ struct dkim_in {
 	int		 fd;
 	const char	*name;
 	unsigned char	*buf;
+	size_t		 cap;
 	size_t		 pos, end;
 	int		 eof;
 	size_t		 lastn;	   /* size of the last chunk handed out */
 	int		 ranged;   /* pread from roff, at most rleft bytes */
+	off_t		 size;	   /* a regular file's size, or -1 */
+	off_t		 nread;
 	off_t		 roff, rleft, rstart, rlen;
 
 	enum replay	 rp;
@@ -49,13 +52,11 @@ dkim_in_new(int fd, const char *name)
 
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return NULL;
-	if ((in->buf = malloc(IN_BUFSZ)) == NULL) {
-		free(in);
-		return NULL;
-	}
+	/* the buffer comes at the first read, sized to a small file */
 	in->fd = fd;
 	in->name = name;
 	in->tmpfd = -1;
+	in->size = -1;
 	return in;
 }
 
@@ -70,6 +71,12 @@ dkim_in_new_range(int fd, off_t off, off_t len, const char *name)
 	in->roff = in->rstart = off;
 	in->rleft = in->rlen = len;
 	return in;
+}
+
+void
+dkim_in_size(struct dkim_in *in, off_t size)
+{
+	in->size = size;
 }
 
 void
@@ -159,10 +166,20 @@ fill(struct dkim_in *in)
 {
 	ssize_t r;
 
+	if (in->buf == NULL) {
+		/* a batch of small files should not churn 128 KiB buffers */
+		in->cap = IN_BUFSZ;
+		if (in->size >= 0 && in->size < IN_BUFSZ)
+			in->cap = (size_t)in->size + 1;
+		if (in->ranged && in->rlen < (off_t)in->cap)
+			in->cap = (size_t)in->rlen + 1;
+		if ((in->buf = malloc(in->cap)) == NULL)
+			return DKIM_ERR_ALLOC;
+	}
 	in->pos = in->end = 0;
 	if (in->ranged) {
-		size_t want = in->rleft < IN_BUFSZ ? (size_t)in->rleft :
-		    IN_BUFSZ;
+		size_t want = in->rleft < (off_t)in->cap ? (size_t)in->rleft :
+		    in->cap;
 
 		do
 			r = want ? pread(in->fd, in->buf, want, in->roff) : 0;
@@ -176,14 +193,19 @@ fill(struct dkim_in *in)
 		in->end = (size_t)r;
 		return 0;
 	}
+	if (in->size >= 0 && !in->replaying && in->nread >= in->size) {
+		in->eof = 1;	/* all of it: no read just to see the end */
+		return 0;
+	}
 	for (;;) {
-		r = read(in->fd, in->buf, IN_BUFSZ);
+		r = read(in->fd, in->buf, in->cap);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
 			return DKIM_ERR_IO;
 		break;
 	}
+	in->nread += r;
 	if (r == 0)
 		in->eof = 1;
 	in->end = (size_t)r;

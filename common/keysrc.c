@@ -15,10 +15,14 @@
 #define MAXPOOL	64
 
 struct entry {
+	struct dkim_txt	 txt;	/* first: callers hold &e->txt */
 	char		*name;	/* lowercased */
 	int		 done;
 	int		 rc;
-	struct dkim_txt	 txt;
+	/* each record parsed on first use: 0 not yet, 1 ok, -1 failed */
+	int		 kstate[DKIM_MAX_TXTRECS];
+	struct dkim_keyrec kr[DKIM_MAX_TXTRECS];
+	const char	*kreason[DKIM_MAX_TXTRECS];
 };
 
 struct dkim_keysrc {
@@ -73,13 +77,15 @@ dkim_keysrc_dns(struct dkim_keysrc *ks, const char *server, int timeout,
 void
 dkim_keysrc_free(struct dkim_keysrc *ks)
 {
-	size_t i;
+	size_t i, k;
 
 	if (ks == NULL)
 		return;
 	for (i = 0; i < ks->cap; i++) {
 		if (ks->tab[i] == NULL)
 			continue;
+		for (k = 0; k < DKIM_MAX_TXTRECS; k++)
+			dkim_keyrec_clear(&ks->tab[i]->kr[k]);
 		free(ks->tab[i]->name);
 		dkim_txt_clear(&ks->tab[i]->txt);
 		free(ks->tab[i]);
@@ -265,6 +271,38 @@ dkim_keysrc_add(struct dkim_keysrc *ks, const char *name, const char *rec,
 	}
 	pthread_mutex_unlock(&ks->mu);
 	return r;
+}
+
+int
+dkim_keysrc_keyrec(struct dkim_keysrc *ks, const struct dkim_txt *txt,
+    size_t i, const struct dkim_keyrec **kr, const char **reason)
+{
+	/* txt is the first member of its entry */
+	struct entry *e = (struct entry *)(void *)(uintptr_t)txt;
+	int r;
+
+	*kr = NULL;
+	*reason = NULL;
+	if (i >= txt->n)
+		return DKIM_ERR_KEY;
+	pthread_mutex_lock(&ks->mu);
+	if (e->kstate[i] == 0) {
+		r = dkim_keyrec_parse(&e->kr[i], txt->rec[i], txt->len[i],
+		    &e->kreason[i]);
+		e->kstate[i] = r == 0 ? 1 : -1;
+		/*
+		 * Settle any lazy state of the key now, under the lock, so
+		 * threads can then use it side by side.
+		 */
+		if (r == 0 && e->kr[i].pkey != NULL)
+			dkim_key_prepare(e->kr[i].pkey);
+	}
+	if (e->kstate[i] == 1)
+		*kr = &e->kr[i];
+	else
+		*reason = e->kreason[i];
+	pthread_mutex_unlock(&ks->mu);
+	return *kr != NULL ? 0 : DKIM_ERR_KEY;
 }
 
 size_t

@@ -213,6 +213,9 @@ dkim_msg_read_header(struct dkim_msg *m, struct dkim_in *in)
 	int r;
 
 	reset(m);
+	/* most header sections fit: one allocation, no doubling */
+	if ((r = dkim_buf_reserve(&m->hbuf, 4096)) != 0)
+		return r;
 	while (!st.done) {
 		if ((r = dkim_in_chunk(in, &p, &n)) != 0)
 			return r;

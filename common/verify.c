@@ -122,37 +122,32 @@ key_unusable(const struct dkim_keyrec *kr, const struct dkim_sig *s,
 }
 
 static void
-try_key(struct dkim_vresult *v, const char *rec, size_t len,
-    const struct dkim_buf *input, int legacy)
+try_key(struct dkim_verify *vf, struct dkim_vresult *v,
+    const struct dkim_txt *txt, size_t i, const struct dkim_buf *input)
 {
 	struct dkim_keytry *t = &v->tries[v->ntries++];
-	struct dkim_keyrec kr;
-	const char *why;
+	const struct dkim_keyrec *kr;
 	int r;
 
 	t->res = DKIM_RES_PERMERROR;
-	if (dkim_keyrec_parse(&kr, rec, len, &t->reason) != 0)
+	if (dkim_keysrc_keyrec(vf->ks, txt, i, &kr, &t->reason) != 0)
 		return;
-	if ((t->reason = key_unusable(&kr, &v->sig, legacy)) != NULL) {
-		dkim_keyrec_clear(&kr);
+	if ((t->reason = key_unusable(kr, &v->sig, vf->o.legacy)) != NULL)
 		return;
-	}
-	r = dkim_key_verify(kr.pkey, v->sig.alg, input->p, input->len,
+	r = dkim_key_verify(kr->pkey, v->sig.alg, input->p, input->len,
 	    v->sig.b, v->sig.bsize);
-	why = r == 1 ? NULL : r == 0 ? "signature mismatch" :
-	    "signature could not be checked";
 	t->res = r == 1 ? DKIM_RES_PASS : r == 0 ? DKIM_RES_FAIL :
 	    DKIM_RES_PERMERROR;
-	t->reason = why;
+	t->reason = r == 1 ? NULL : r == 0 ? "signature mismatch" :
+	    "signature could not be checked";
 	if (!v->have_key || r == 1) {
 		v->have_key = 1;
-		v->ktype = kr.k;
-		v->kbits = kr.bits;
-		v->testing = kr.testing;
+		v->ktype = kr->k;
+		v->kbits = kr->bits;
+		v->testing = kr->testing;
 	}
 	if (r == 1)
 		v->sig_ok = 1;
-	dkim_keyrec_clear(&kr);
 }
 
 /* The key step (6.1.2) and the signature over the header hash (6.1.3). */
@@ -191,7 +186,7 @@ check_keys(struct dkim_verify *vf, struct dkim_vresult *v)
 	}
 	/* several records at the name: each is tried (6.1.2) */
 	for (i = 0; i < txt->n && !v->sig_ok; i++)
-		try_key(v, txt->rec[i], txt->len[i], &input, vf->o.legacy);
+		try_key(vf, v, txt, i, &input);
 	dkim_buf_free(&input);
 	if (v->sig_ok)
 		return;
@@ -270,8 +265,8 @@ dkim_verify_new(struct dkim_verify **out, const struct dkim_msg *m,
 	for (i = 0; i < m->nhdrs; i++)
 		if (dkim_hdr_is(m, &m->hdrs[i], "DKIM-Signature", 14))
 			n++;
-	if (n > 0 && ((vf->r = calloc(n, sizeof(*vf->r))) == NULL ||
-	    (vf->h = calloc(n, sizeof(*vf->h))) == NULL)) {
+	if (n > 0 && ((vf->r = reallocarray(NULL, n, sizeof(*vf->r))) ==
+	    NULL || (vf->h = calloc(n, sizeof(*vf->h))) == NULL)) {
 		free(vf->r);
 		free(vf);
 		return DKIM_ERR_ALLOC;
@@ -279,6 +274,8 @@ dkim_verify_new(struct dkim_verify **out, const struct dkim_msg *m,
 	for (i = 0; i < m->nhdrs; i++) {
 		if (!dkim_hdr_is(m, &m->hdrs[i], "DKIM-Signature", 14))
 			continue;
+		/* all but the big signature, which parsing sets up */
+		memset(&vf->r[vf->n], 0, offsetof(struct dkim_vresult, sig));
 		vf->r[vf->n].index = (long)i;
 		check_sig(vf, &vf->r[vf->n], vf->n);
 		vf->n++;
