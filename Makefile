@@ -77,6 +77,7 @@ SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 sanitize:
 	sh tests/setup.sh
+	$(MAKE) all
 	$(MAKE) B=build-san OPT="$(SAN)" HARDEN= LDFLAGS="-fsanitize=address,undefined" all
 	$(MAKE) -C tests/peers
 	DKIM_BIN=$(CURDIR)/build-san DKIM_SANITIZE=1 \

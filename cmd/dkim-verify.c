@@ -814,6 +814,7 @@ worker(void *arg)
 		drain(b);
 	}
 	pthread_mutex_unlock(&b->mu);
+	dkim_key_thread_done();
 	return NULL;
 }
 
@@ -1134,6 +1135,7 @@ main(int argc, char **argv)
 	/* -A wrote through its own checked writer, which closed stdout */
 	if (o.authserv == NULL && fclose(stdout) != 0)
 		err(EX_IOERR, "stdout");
+	dkim_key_thread_done();
 	dkim_keysrc_free(ks);
 	dkim_keytable_free(kt);
 	dkim_resolver_free(res);

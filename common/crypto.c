@@ -151,12 +151,22 @@ dkim_b64_encode(const unsigned char *p, size_t n, char *out)
 	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
 }
 
-static int
-b64_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
+/* Base64 characters, "=", FWS, and the rest, for one lookup a byte. */
+enum { B_BAD = 0, B_CHAR, B_PAD, B_FWS };
+
+static const unsigned char b64class[256] = {
+	['\t'] = B_FWS, ['\n'] = B_FWS, ['\r'] = B_FWS, [' '] = B_FWS,
+	['+'] = B_CHAR, ['/'] = B_CHAR, ['='] = B_PAD,
+	['0'] = B_CHAR, ['1'] = B_CHAR, ['2'] = B_CHAR, ['3'] = B_CHAR,
+	['4'] = B_CHAR, ['5'] = B_CHAR, ['6'] = B_CHAR, ['7'] = B_CHAR,
+	['8'] = B_CHAR, ['9'] = B_CHAR,
+#define L(c) [c] = B_CHAR, [c + 32] = B_CHAR
+	L('A'), L('B'), L('C'), L('D'), L('E'), L('F'), L('G'), L('H'),
+	L('I'), L('J'), L('K'), L('L'), L('M'), L('N'), L('O'), L('P'),
+	L('Q'), L('R'), L('S'), L('T'), L('U'), L('V'), L('W'), L('X'),
+	L('Y'), L('Z'),
+#undef L
+};
 
 int
 dkim_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
@@ -176,12 +186,19 @@ dkim_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=')
+		switch (b64class[c]) {
+		case B_CHAR:
+			if (pad > 0)
+				goto out;	/* nothing may follow padding */
+			break;
+		case B_PAD:
 			pad++;
-		else if (!b64_char(c) || pad > 0)
-			goto out;	/* nothing may follow the padding */
+			break;
+		case B_FWS:
+			continue;
+		default:
+			goto out;
+		}
 		tmp[m++] = c;
 	}
 	if (m % 4 != 0 || pad > 2)

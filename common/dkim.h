@@ -403,6 +403,11 @@ int	 dkim_key_any(const char *, size_t, struct evp_pkey_st **);
 int	 dkim_key_file(const char *path, int private, struct evp_pkey_st **,
 	    int *loose);
 void	 dkim_key_free(struct evp_pkey_st *);
+/*
+ * Verification keeps a few OpenSSL contexts per thread; a thread that
+ * ends (and main, before exit) frees them with this.
+ */
+void	 dkim_key_thread_done(void);
 /* Do once what OpenSSL would do lazily at first use (for sharing). */
 void	 dkim_key_prepare(struct evp_pkey_st *);
 
