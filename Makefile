@@ -6,6 +6,7 @@
 #   make demo       key, record, sign, verify a sample message, offline
 #   make sanitize   the whole test suite against ASan+UBSan builds
 #   make bench      measure against the peers and openssl speed
+#   make fuzz       run the libFuzzer harnesses, FUZZ_SECONDS=n each
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 
 PREFIX	?= /usr/local
@@ -88,6 +89,13 @@ sanitize:
 demo: all
 	DKIM_BIN=$(CURDIR)/$(B) sh tests/demo.sh
 
+# libFuzzer harnesses (clang): FUZZ_SECONDS=n of fuzzing each; make check
+# only replays their corpora and fuzzes a few seconds (tests/shell/t-fuzz.sh)
+FUZZ_SECONDS ?= 60
+fuzz:
+	sh tests/setup.sh
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 # a benchmark, not a test: prints a table and writes tests/bench/RESULTS.md
 bench:
 	sh tests/setup.sh
@@ -110,5 +118,6 @@ uninstall:
 clean:
 	rm -rf build build-san
 	-$(MAKE) -C tests/peers clean 2>/dev/null
+	-$(MAKE) -C tests/fuzz clean 2>/dev/null
 
-.PHONY: all check test sanitize demo bench lint install uninstall clean
+.PHONY: all check test sanitize demo bench fuzz lint install uninstall clean

@@ -980,7 +980,8 @@ submit_dir(struct batch *b, const char *path)
 		}
 		closedir(d);
 		/* a stable order: by name within new/, then cur/ */
-		qsort(names, n, sizeof(*names), namecmp);
+		if (n > 1)
+			qsort(names, n, sizeof(*names), namecmp);
 		for (i = 0; i < n; i++) {
 			submit_file(b, names[i]);
 			free(names[i]);
