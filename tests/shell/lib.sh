@@ -129,6 +129,14 @@ eq() {
 	return 1
 }
 
+# A private copy of a key file, mode 0600 (git keeps no modes, and the
+# programs warn about keys others can read); prints its path.
+private_copy() {
+	mkdir -p "$T/private"
+	_pc=$T/private/$(basename "$1")
+	cp "$1" "$_pc" && chmod 600 "$_pc" && echo "$_pc"
+}
+
 # C-escaped text (as in the vector tables) to bytes.
 unescape() {
 	$PY -c 'import sys,codecs

@@ -7,8 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/shell/dns-lib.sh"
 
-KEY=$TD/verify/keys/rsa2048.pem
-EDKEY=$TD/verify/keys/ed25519.pem
+KEY=$(private_copy "$TD/verify/keys/rsa2048.pem")
+EDKEY=$(private_copy "$TD/verify/keys/ed25519.pem")
 NOW=1700000000
 ID=mx.example.net
 stop_nsd() { nsd_stop "$T"; }

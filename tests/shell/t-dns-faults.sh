@@ -7,7 +7,7 @@
 # stderr.  What glibc's libresolv does with each is noted at its case.
 . "$(dirname "$0")/lib.sh"
 
-KEY=$TD/verify/keys/rsa2048.pem
+KEY=$(private_copy "$TD/verify/keys/rsa2048.pem")
 NOW=1700000000
 ID=mx.example.net
 VALUE=$(dkim-record -F value -d example.com -s rsa "$KEY")

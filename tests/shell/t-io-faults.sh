@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 K=$TD/verify/keys.zone
-KEY=$TD/verify/keys/rsa2048.pem
+KEY=$(private_copy "$TD/verify/keys/rsa2048.pem")
 NOW=1700000000
 ID=mx.example.net
 

@@ -16,8 +16,8 @@ fi
 
 F=$TD/verify
 K=$F/keys.zone
-KEY=$F/keys/rsa2048.pem
-EDKEY=$F/keys/ed25519.pem
+KEY=$(private_copy "$F/keys/rsa2048.pem")
+EDKEY=$(private_copy "$F/keys/ed25519.pem")
 NOW=1700000000
 ID=mx.example.net
 
