@@ -101,22 +101,6 @@ split(char *s, const char **names, size_t max, const char *opt)
 	return n;
 }
 
-static int
-under(const char *auid, const char *d)
-{
-	const char *at = strrchr(auid, '@');
-	size_t al, dl = strlen(d);
-
-	if (at == NULL)
-		return 0;
-	at++;
-	al = strlen(at);
-	if (!dkim_domain_ok(at, al))
-		return 0;
-	return (al == dl && strcasecmp(at, d) == 0) || (al > dl &&
-	    at[al - dl - 1] == '.' && strcasecmp(at + al - dl, d) == 0);
-}
-
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -124,6 +108,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'H' + 256 },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *at;
 	int ch;
 
 	opterr = 0;
@@ -197,7 +182,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		    "in pairs", o->ns, o->nk);
 	if (o->notime && o->t != -1)
 		errx(EX_USAGE, "-t and -T cannot be used together");
-	if (o->i != NULL && (strlen(o->i) > DKIM_MAX_AUID || !under(o->i,
+	if (o->i != NULL && (strlen(o->i) > DKIM_MAX_AUID ||
+	    (at = strrchr(o->i, '@')) == NULL ||
+	    !dkim_domain_ok(at + 1, strlen(at + 1)) || !dkim_auid_in(o->i,
 	    o->d)))
 		errx(EX_USAGE, "-i %s: not an address in or under %s", o->i,
 		    o->d);

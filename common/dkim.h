@@ -374,6 +374,8 @@ int	 dkim_sig_header_input(const struct dkim_msg *, const struct dkim_sig *,
 int	 dkim_qp_decode(const char *, size_t, char *out, size_t cap,
 	    size_t *outlen);
 
+/* Is the domain of auid (after its last "@") d or a subdomain of d? */
+int	 dkim_auid_in(const char *auid, const char *d);
 /* Is it a syntactically valid domain name (LDH labels)? */
 int	 dkim_domain_ok(const char *, size_t);
 /* Is it a valid selector (dot-separated labels of LDH and '_')? */

@@ -186,27 +186,6 @@ put_tinydns(struct dkim_buf *b, const char *s, size_t n)
 	return r;
 }
 
-static int
-put_json_string(struct dkim_buf *b, const char *s, size_t n)
-{
-	size_t i;
-	unsigned char c;
-	int r;
-
-	if ((r = dkim_buf_putc(b, '"')) != 0)
-		return r;
-	for (i = 0; i < n && r == 0; i++) {
-		c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			r = dkim_buf_printf(b, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			r = dkim_buf_printf(b, "\\u%04x", c);
-		else
-			r = dkim_buf_putc(b, c);
-	}
-	return r ? r : dkim_buf_putc(b, '"');
-}
-
 /*
  * The value as character-strings, each passed to put and separated by
  * sep (the first one preceded by it too when lead is set).
@@ -264,12 +243,12 @@ format(enum dkim_recfmt fmt, const char *name, uint32_t ttl, const char *v,
 		return dkim_buf_printf(b, "\nsend\n");
 	case DKIM_FMT_JSON:
 		if ((r = dkim_buf_printf(b, "{\"name\": ")) ||
-		    (r = put_json_string(b, name, strlen(name))) ||
+		    (r = dkim_json_str(b, name, strlen(name))) ||
 		    (r = dkim_buf_printf(b, ", \"type\": \"TXT\", "
 		    "\"ttl\": %u, \"value\": ", ttl)) ||
-		    (r = put_json_string(b, v, len)) ||
+		    (r = dkim_json_str(b, v, len)) ||
 		    (r = dkim_buf_printf(b, ", \"strings\": [")) ||
-		    (r = put_strings(b, v, len, ", ", 0, put_json_string)))
+		    (r = put_strings(b, v, len, ", ", 0, dkim_json_str)))
 			return r;
 		return dkim_buf_printf(b, "]}\n");
 	}

@@ -349,9 +349,8 @@ dkim_sig_parse(struct dkim_sig *sig, const char *field, size_t len,
 	return first;
 }
 
-/* Is the domain of addr (after the last "@") d or a subdomain of it? */
-static int
-under_domain(const char *auid, const char *d)
+int
+dkim_auid_in(const char *auid, const char *d)
 {
 	const char *at = strrchr(auid, '@');
 	size_t al, dl = strlen(d);
@@ -400,7 +399,7 @@ dkim_sig_check(const struct dkim_sig *sig, const char **reason)
 			from = 1;
 	if (!from)
 		BAD("h= does not include From");
-	if (sig->i[0] != '\0' && !under_domain(sig->i, sig->d))
+	if (sig->i[0] != '\0' && !dkim_auid_in(sig->i, sig->d))
 		BAD("i= is not in the d= domain");
 	if (sig->has_t && sig->has_x && sig->x < sig->t)
 		BAD("x= is before t=");
