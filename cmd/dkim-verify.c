@@ -343,7 +343,7 @@ json_sig(struct dkim_buf *b, const struct dkim_vresult *v)
 		    strlen(v->tries[i].reason) : 0, 1);
 		dkim_buf_putc(b, '}');
 	}
-	dkim_buf_printf(b, "],\"tags\":{");
+	dkim_buf_printf(b, "],\"keys_skipped\":%zu,\"tags\":{", v->skipped);
 	/* every tag as it was written, when the tag-list parses */
 	val = memchr(s->field, ':', s->fieldlen);
 	if (s->field != NULL && val != NULL) {
@@ -509,6 +509,10 @@ explain(const struct dkim_msg *m, const struct dkim_verify *vf,
 			note(name, i + 1, "key record %zu: %s", k + 1,
 			    v->tries[k].reason ? v->tries[k].reason :
 			    "verified");
+		if (v->skipped > 0)
+			note(name, i + 1, "%zu more TXT records at the name "
+			    "not tried (over %d, or with a NUL byte)",
+			    v->skipped, DKIM_MAX_TXTRECS);
 		if (v->body_done && !v->body_ok) {
 			dkim_b64_encode(v->bh, v->bhlen, b64a);
 			dkim_b64_encode(v->sig.bh, v->sig.bhsize, b64b);

@@ -737,6 +737,8 @@ struct dkim_vresult {
 	uint64_t	 bodylen;  /* canonical body length */
 	size_t		 ntries;
 	struct dkim_keytry tries[DKIM_MAX_TXTRECS];
+	size_t		 skipped;  /* TXT records not tried (over the
+				      limit, or with a NUL byte) */
 	int		 hasher;   /* body hasher index, -1 for none */
 	struct dkim_sig	 sig;	   /* last: it is big, and set by parsing */
 };

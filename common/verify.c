@@ -180,6 +180,7 @@ check_keys(struct dkim_verify *vf, struct dkim_vresult *v)
 		return;
 	}
 	v->secure = txt->secure;
+	v->skipped = txt->extra + txt->nulrecs;
 	if (dkim_sig_header_input(vf->msg, &v->sig, v->index, &input) != 0) {
 		decide(v, DKIM_RES_TEMPERROR, "out of memory");
 		return;

@@ -207,6 +207,22 @@ run dv -j "$F/sel-multiperm.eml"
 jtrue "revoked + garbage: both tried" \
     'len(j["signatures"][0]["keys_tried"]) == 2'
 
+# more records than are tried (8): the rest are named, not silently lost
+grep '^rsa\._domainkey\.example\.com\. ' "$K" >"$T/good.rec"
+{
+	for n in 1 2 3 4 5 6 7 8; do
+		echo "rsa._domainkey.example.com. 300 IN TXT \"v=DKIM1; p=\""
+	done
+	cat "$T/good.rec"
+} >"$T/ten.zone"
+run dkim-verify --time $NOW -K "$T/ten.zone" -v "$F/good.eml"
+eq "$rc" 1 "nine records: the ninth is not tried"
+has '^dkim=permerror \(key revoked\)' "$T/out" "nine records: the first's reason"
+has 'signature 1: 1 more TXT records at the name not tried' "$T/err" \
+    "-v names the records not tried"
+run dkim-verify --time $NOW -K "$T/ten.zone" -j "$F/good.eml"
+has '"keys_skipped":1,' "$T/out" "-j counts the records not tried"
+
 # --- the signature's tags (RFC 6376 3.5, 6.1.1) ---
 # each edit breaks the header hash too; the check comes first
 for tag in v a b bh d h s; do
