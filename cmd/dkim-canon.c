@@ -15,7 +15,8 @@
 
 #define USAGE \
 	"dkim-canon [-c header/body] [-h name:name:...] [-l length] [-H | -B]\n" \
-	"                  [-b sha256|sha1] [-S n] [file]"
+	"                  [-b sha256|sha1] [-S n] [file]\n" \
+	"       dkim-canon -V | --help"
 
 struct opts {
 	enum dkim_canon	 hc, bc;
@@ -51,6 +52,7 @@ help(void)
 	    "                  and print the bytes hashed for it; with -b, print the\n"
 	    "                  computed and the claimed body hash (exit 1 if they\n"
 	    "                  differ)\n"
+	    "  -V, --version   print the version\n"
 	    "  --help          print this help\n", USAGE);
 	cmd_help_exit();
 }
@@ -133,6 +135,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'H' + 256 },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -141,7 +144,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->hash = -1;
 	o->limit = UINT64_MAX;
-	while ((ch = getopt_long(argc, argv, ":b:Bc:h:Hl:S:", longopts,
+	while ((ch = getopt_long(argc, argv, ":b:Bc:h:Hl:S:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -180,6 +183,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'H' + 256:
 			help();
+			break;
+		case 'V':
+			cmd_version();
 			break;
 		default:
 			cmd_badopt(USAGE, ch, argv);

@@ -35,7 +35,8 @@
 
 #define USAGE \
 	"dkim-keygen [-t rsa|ed25519] [-b bits] [-o file] [-f]\n" \
-	"                   [-d domain -s selector [--now seconds]]"
+	"                   [-d domain -s selector [--now seconds]]\n" \
+	"       dkim-keygen -V | --help"
 
 #define RSA_DEFAULT_BITS	2048
 #define RSA_GOOD_BITS		2048	/* RFC 8301 3.2 */
@@ -106,6 +107,7 @@ help(void)
 	    "                   are expanded (-s 'k%%Y%%m' gives k202612)\n"
 	    "  --now seconds    expand -s for this time (seconds since the\n"
 	    "                   epoch) instead of the current time\n"
+	    "  -V, --version    print the version\n"
 	    "  --help           print this help\n", USAGE);
 	cmd_help_exit();
 }
@@ -115,6 +117,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'H' + 256 },
+		{ "version", no_argument, NULL, 'V' },
 		{ "now", required_argument, NULL, 'N' + 256 },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -123,7 +126,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	memset(o, 0, sizeof(*o));
 	o->type = DKIM_KEY_RSA;
-	while ((ch = getopt_long(argc, argv, ":b:d:fo:s:t:", longopts,
+	while ((ch = getopt_long(argc, argv, ":b:d:fo:s:t:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -158,6 +161,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'H' + 256:
 			help();
+			break;
+		case 'V':
+			cmd_version();
 			break;
 		default:
 			cmd_badopt(USAGE, ch, argv);

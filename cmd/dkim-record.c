@@ -27,7 +27,8 @@
 	"       dkim-record -q -d domain -s selector [-k keyfile]\n" \
 	"                   [-r address[:port]] [-K keytable]\n" \
 	"                   [--timeout seconds] [--tries n]\n" \
-	"       dkim-record -l [-k keyfile]"
+	"       dkim-record -l [-k keyfile]\n" \
+	"       dkim-record -V | --help"
 
 #define RSA_GOOD_BITS	2048	/* RFC 8301 3.2 */
 #define SHOW_P		24	/* p= characters shown on a tag line */
@@ -89,6 +90,7 @@ help(void)
 	    "  --tries n           DNS tries, 1 to 5 (default: the resolver's,\n"
 	    "                      2)\n"
 	    "  -l                  report on a record read from stdin\n"
+	    "  -V, --version       print the version\n"
 	    "  --help              print this help\n"
 	    "Exit: 0 usable record (and the same key), 1 unusable, no record\n"
 	    "or another key, 75 DNS trouble, 64 usage.\n", USAGE);
@@ -142,6 +144,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'H' + 256 },
+		{ "version", no_argument, NULL, 'V' },
 		{ "ttl", required_argument, NULL, 'T' + 256 },
 		{ "timeout", required_argument, NULL, 'W' + 256 },
 		{ "tries", required_argument, NULL, 'R' + 256 },
@@ -152,7 +155,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	memset(o, 0, sizeof(*o));
 	o->ttl = DKIM_TTL_DEFAULT;
-	while ((ch = getopt_long(argc, argv, ":d:F:h:k:K:ln:qr:s:t:",
+	while ((ch = getopt_long(argc, argv, ":d:F:h:k:K:ln:qr:s:t:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -223,6 +226,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'H' + 256:
 			help();
+			break;
+		case 'V':
+			cmd_version();
 			break;
 		default:
 			cmd_badopt(USAGE, ch, argv);

@@ -20,7 +20,8 @@
 #define USAGE \
 	"dkim-sign -d domain -s selector -k keyfile [-s selector -k keyfile ...]\n" \
 	"                 [-c header/body] [-h name:...] [-O name:...] [-i auid] [-l]\n" \
-	"                 [-t epoch | -T] [-x seconds] [-z] [file]"
+	"                 [-t epoch | -T] [-x seconds] [-z] [file]\n" \
+	"       dkim-sign -V | --help"
 
 #define MAXSIGS		8
 #define DEFAULT_OVER	"from:reply-to:subject:to:cc:content-type"
@@ -63,6 +64,7 @@ help(void)
 	    "  -T              no t= tag\n"
 	    "  -x seconds      expire (x=) that many seconds after the signing time\n"
 	    "  -z              add z= with copies of the signed header fields\n"
+	    "  -V, --version   print the version\n"
 	    "  --help          print this help\n", USAGE);
 	cmd_help_exit();
 }
@@ -106,6 +108,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'H' + 256 },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *at;
@@ -115,7 +118,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->hc = o->bc = DKIM_CANON_RELAXED;
 	o->t = o->x = -1;
-	while ((ch = getopt_long(argc, argv, ":c:d:h:i:k:lO:s:t:Tx:z", longopts,
+	while ((ch = getopt_long(argc, argv, ":c:d:h:i:k:lO:s:t:Tx:zV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -168,6 +171,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'H' + 256:
 			help();
+			break;
+		case 'V':
+			cmd_version();
 			break;
 		default:
 			cmd_badopt(USAGE, ch, argv);

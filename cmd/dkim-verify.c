@@ -28,7 +28,8 @@
 	"dkim-verify [-0jv] [-A authserv-id] [-K keytable] [-m n] [-P jobs]\n" \
 	"                   [-r address[:port]] [--aligned] [--require domain]\n" \
 	"                   [--skew seconds] [--time epoch] [--timeout seconds]\n" \
-	"                   [--tries n] [file | mbox | maildir ...]"
+	"                   [--tries n] [file | mbox | maildir ...]\n" \
+	"       dkim-verify -V | --help"
 
 /* exit status (also in the man page) */
 #define EXIT_PASS	0
@@ -73,6 +74,7 @@ help(void)
 	    "  --timeout s      DNS timeout per try, 1 to 30 (default 5)\n"
 	    "  --tries n        DNS tries, 1 to 5 (default 2; --retries is the\n"
 	    "                   same option)\n"
+	    "  -V, --version    print the version\n"
 	    "  --help           print this help\n"
 	    "Operands: message files; a file starting with an mbox \"From \" line\n"
 	    "is an mbox, each message verified; a directory is a Maildir (new/\n"
@@ -86,6 +88,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, 'V' },
 		{ "require", required_argument, NULL, O_REQUIRE },
 		{ "aligned", no_argument, NULL, O_ALIGNED },
 		{ "time", required_argument, NULL, O_TIME },
@@ -105,7 +108,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->timeout = 5;
 	o->tries = 2;
 	o->jobs = 1;
-	while ((ch = getopt_long(argc, argv, ":0A:jK:m:P:r:v", longopts,
+	while ((ch = getopt_long(argc, argv, ":0A:jK:m:P:r:vV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
@@ -163,6 +166,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_HELP:
 			help();
+			break;
+		case 'V':
+			cmd_version();
 			break;
 		default:
 			cmd_badopt(USAGE, ch, argv);

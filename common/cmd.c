@@ -186,6 +186,13 @@ cmd_help_exit(void)
 	exit(0);
 }
 
+void
+cmd_version(void)
+{
+	printf("%s %s\n", getprogname(), DKIM_TOOLS_VERSION);
+	cmd_help_exit();
+}
+
 long long
 cmd_number(const char *s, long long min, long long max, const char *what)
 {

@@ -11,6 +11,9 @@
 
 #include "dkim.h"
 
+/* One version for the whole toolkit, printed by -V. */
+#define DKIM_TOOLS_VERSION	"1.0.0"
+
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
@@ -45,6 +48,8 @@ void	 cmd_need_stdout(void);
 void	 cmd_need_stdin(void);
 /* End of --help: check that it really reached stdout, exit 0 or 74. */
 void	 cmd_help_exit(void) __attribute__((__noreturn__));
+/* -V: "dkim-xxx VERSION" on stdout, exit 0 (or 74). */
+void	 cmd_version(void) __attribute__((__noreturn__));
 
 /*
  * Parse a decimal number in [min, max] for option opt, exiting 64 with a

@@ -7,9 +7,11 @@ set -e
 # build: compiler, headers of the three run-time libraries
 BUILD="gcc make pkg-config libc6-dev libssl-dev libbsd-dev openssl"
 # tests: the peers we interoperate with, a real DNS server, the mail
-# filters we run under, man page linting, valgrind, the fuzzers' compiler
+# filters we run under, an RFC 2136 server (knot) with dig and nsupdate for
+# key rotation, man page linting and man(1), valgrind, the fuzzers' compiler
 TEST="python3 python3-dkim python3-dnspython libmail-dkim-perl \
-libnet-dns-perl libopendkim-dev nsd procmail maildrop mandoc valgrind \
+libnet-dns-perl libopendkim-dev nsd knot bind9-dnsutils procmail maildrop \
+mandoc man-db valgrind \
 clang libclang-rt-14-dev time"
 
 missing=""
