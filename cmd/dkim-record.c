@@ -23,7 +23,7 @@
 
 #define USAGE \
 	"dkim-record -d domain -s selector [-F format] [--ttl n] [-t y] [-t s]\n" \
-	"                   [-h sha256] [-n note] [keyfile | -]\n" \
+	"                   [-h sha256] [-n note] [keyfile | - | --revoke]\n" \
 	"       dkim-record -q -d domain -s selector [-k keyfile]\n" \
 	"                   [-r address[:port]] [-K keytable]\n" \
 	"                   [--timeout seconds] [--tries n]\n" \
@@ -49,6 +49,7 @@ struct opts {
 	const char	*server;
 	const char	*keytable;
 	int		 timeout, tries;
+	int		 revoke;
 	int		 gen_only, query_only;	/* options seen, for checks */
 };
 
@@ -79,6 +80,8 @@ help(void)
 	    "  -t s                no subdomains in i= (t=s)\n"
 	    "  -h sha256           allow sha256 only (h=sha256)\n"
 	    "  -n note             a note for people (n=, up to 255 bytes)\n"
+	    "  --revoke            the record that revokes the selector's\n"
+	    "                      key (empty p=); no key is read\n"
 	    "Inspect the published record:\n"
 	    "  -q                  fetch it and print a report\n"
 	    "  -k keyfile          is it this key? (exit 1 when not)\n"
@@ -118,10 +121,13 @@ check_opts(int argc, char **argv, struct opts *o)
 			    "is an argument)");
 		if (nargs > 1)
 			usage();
+		if (o->revoke && nargs > 0)
+			errx(EX_USAGE, "--revoke publishes no key; drop the "
+			    "key argument");
 		o->keyfile = nargs ? argv[optind] : NULL;
 	} else if (o->gen_only || nargs > 0)
-		errx(EX_USAGE, "-F, --ttl, -t, -h, -n and a key argument "
-		    "cannot be used with -q or -l");
+		errx(EX_USAGE, "-F, --ttl, -t, -h, -n, --revoke and a key "
+		    "argument cannot be used with -q or -l");
 	if (o->mode == LINT && o->query_only)
 		errx(EX_USAGE, "-r, -K, --timeout and --tries need -q");
 	if (o->keytable != NULL && (o->server != NULL || o->timeout ||
@@ -146,6 +152,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'H' + 256 },
 		{ "version", no_argument, NULL, 'V' },
 		{ "ttl", required_argument, NULL, 'T' + 256 },
+		{ "revoke", no_argument, NULL, 'X' + 256 },
 		{ "timeout", required_argument, NULL, 'W' + 256 },
 		{ "tries", required_argument, NULL, 'R' + 256 },
 		{ NULL, 0, NULL, 0 }
@@ -208,6 +215,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 				o->flags |= DKIM_REC_STRICT;
 			else
 				errx(EX_USAGE, "-t %s: not y or s", optarg);
+			o->gen_only = 1;
+			break;
+		case 'X' + 256:
+			o->revoke = 1;
 			o->gen_only = 1;
 			break;
 		case 'T' + 256:
@@ -359,10 +370,17 @@ generate(const struct opts *o, const char *name)
 	struct evp_pkey_st *pk;
 	int r;
 
-	pk = load_key(o->keyfile);
-	check_rsa(pk, o->keyfile ? o->keyfile : "stdin");
-	if ((r = dkim_record_value(pk, o->flags, o->note, o->note ?
-	    strlen(o->note) : 0, &val)) != 0 ||
+	if (o->revoke) {
+		pk = NULL;
+		r = dkim_record_revoked(o->flags, o->note, o->note ?
+		    strlen(o->note) : 0, &val);
+	} else {
+		pk = load_key(o->keyfile);
+		check_rsa(pk, o->keyfile ? o->keyfile : "stdin");
+		r = dkim_record_value(pk, o->flags, o->note, o->note ?
+		    strlen(o->note) : 0, &val);
+	}
+	if (r != 0 ||
 	    (r = dkim_record_format(o->fmt, name, o->ttl, (const char *)val.p,
 	    val.len, &out)) != 0)
 		errx(cmd_exit_code(r), "cannot make the record: %s",

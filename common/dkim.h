@@ -595,6 +595,12 @@ int	 dkim_recfmt_parse(const char *, enum dkim_recfmt *);
  */
 int	 dkim_record_value(const struct evp_pkey_st *key, unsigned flags,
 	    const char *note, size_t notelen, struct dkim_buf *out);
+/*
+ * The record that revokes a selector's key (RFC 6376 3.6.1, empty p=):
+ *   v=DKIM1; [h=sha256; ][t=y:s; ][n=NOTE; ]p=
+ */
+int	 dkim_record_revoked(unsigned flags, const char *note, size_t notelen,
+	    struct dkim_buf *out);
 
 /*
  * Append one record in format fmt to out, ending in a newline.  name is

@@ -64,14 +64,16 @@ put_qp(struct dkim_buf *b, const char *s, size_t n)
 	return r;
 }
 
+/* The tags before p=; no k= for a revoked key (kname NULL). */
 static int
-put_tags(struct dkim_buf *b, enum dkim_keytype t, unsigned flags,
+put_tags(struct dkim_buf *b, const char *kname, unsigned flags,
     const char *note, size_t notelen)
 {
 	int r;
 
-	if ((r = dkim_buf_printf(b, "v=DKIM1; k=%s; ",
-	    dkim_keytype_name(t))) != 0)
+	if ((r = dkim_buf_printf(b, "v=DKIM1; ")) != 0)
+		return r;
+	if (kname != NULL && (r = dkim_buf_printf(b, "k=%s; ", kname)) != 0)
 		return r;
 	if ((flags & DKIM_REC_SHA256) &&
 	    (r = dkim_buf_printf(b, "h=sha256; ")) != 0)
@@ -108,7 +110,8 @@ dkim_record_value(const struct evp_pkey_st *key, unsigned flags,
 		return DKIM_ERR_TOOLONG;
 	if ((r = dkim_key_p(key, &p)) != 0)
 		return r;
-	if ((r = put_tags(out, t, flags, note, notelen)) != 0 ||
+	if ((r = put_tags(out, dkim_keytype_name(t), flags, note,
+	    notelen)) != 0 ||
 	    (r = dkim_buf_printf(out, "p=%s", p)) != 0)
 		goto out;
 	if (out->len - start > DKIM_MAX_TXT)
@@ -116,6 +119,21 @@ dkim_record_value(const struct evp_pkey_st *key, unsigned flags,
 out:
 	free(p);
 	if (r != 0)
+		out->len = start;
+	return r;
+}
+
+int
+dkim_record_revoked(unsigned flags, const char *note, size_t notelen,
+    struct dkim_buf *out)
+{
+	size_t start = out->len;
+	int r;
+
+	if (note != NULL && notelen > DKIM_MAX_NOTE)
+		return DKIM_ERR_TOOLONG;
+	if ((r = put_tags(out, NULL, flags, note, notelen)) != 0 ||
+	    (r = dkim_buf_printf(out, "p=")) != 0)
 		out->len = start;
 	return r;
 }
@@ -236,8 +254,9 @@ format(enum dkim_recfmt fmt, const char *name, uint32_t ttl, const char *v,
 			return r;
 		return dkim_buf_printf(b, ":%u\n", ttl);
 	case DKIM_FMT_NSUPDATE:
-		if ((r = dkim_buf_printf(b, "update add %s. %u IN TXT", name,
-		    ttl)) ||
+		/* replace, never add a second record beside the old one */
+		if ((r = dkim_buf_printf(b, "update delete %s. TXT\n"
+		    "update add %s. %u IN TXT", name, name, ttl)) ||
 		    (r = put_strings(b, v, len, " ", 1, put_zone_string)))
 			return r;
 		return dkim_buf_printf(b, "\nsend\n");

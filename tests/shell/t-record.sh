@@ -11,7 +11,7 @@ NOTE='rotated 2026-12; see "ops" \ wiki'
 # --- help: every option listed ---
 expect 0 "--help" dkim-record --help
 for o in -d -s -F --ttl '-t y' '-t s' '-h sha256' -n -q -k -r -K --timeout \
-    --tries -l --help; do
+    --tries -l --revoke --help; do
 	has "^ +$o " "$T/out" "--help lists $o"
 done
 
@@ -29,6 +29,22 @@ run dkim-record -d example.com -s sel "$K/rsa2048.pem"
 same "$E/rsa2048.zone" "$T/out" "zone is the default format"
 eq "$(sed -n 1p "$E/rsa2048.zone" | grep -o '" "' | wc -l)" 2 \
     "RSA-2048 record: three strings, the first ending before p="
+
+# --- --revoke: the record that withdraws a selector (RFC 6376 3.6.1) ---
+run dkim-record -d example.com -s old --revoke -F value
+eq "$rc:$(cat "$T/out")" "0:v=DKIM1; p=" "--revoke: v=DKIM1; p="
+run dkim-record -d example.com -s old --revoke -F nsupdate -n retired
+eq "$(cat "$T/out")" "$(printf '%s\n' \
+    'update delete old._domainkey.example.com. TXT' \
+    'update add old._domainkey.example.com. 86400 IN TXT "v=DKIM1; n=retired; " "p="' \
+    send)" "--revoke -F nsupdate -n: replaces the record"
+run sh -c 'dkim-record -d example.com -s old --revoke -F value | dkim-record -l'
+eq "$rc" 1 "--revoke: -l calls the record unusable"
+has '^key +revoked' "$T/out" "--revoke: -l says revoked"
+filter_fails 64 "--revoke with a key" dkim-record -d example.com -s old \
+    --revoke "$K/ed25519.pem"
+filter_fails 64 "--revoke with -q" dkim-record -q -d example.com -s old \
+    --revoke
 
 # --- inputs: private, public, stdin, "-", RFC 8463 seed ---
 for f in rsa2048.pub.pem rsa2048.rsapub.pem; do
