@@ -7,11 +7,13 @@
 #   make sanitize   the whole test suite against ASan+UBSan builds
 #   make bench      measure against the peers and openssl speed
 #   make fuzz       run the libFuzzer harnesses, FUZZ_SECONDS=n each
-#   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages and
+#                   examples); make uninstall removes them
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/dkim-tools
 B	?= build
 
 PKGS	 = libcrypto libbsd-overlay
@@ -32,7 +34,18 @@ BINS	 = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 LIBSRC	 = $(wildcard common/*.c)
 LIBOBJ	 = $(patsubst %.c,$(B)/obj/%.o,$(LIBSRC))
 LIBA	 = $(B)/libdkimtools.a
-MANS	 = $(wildcard man/*.1)
+MAN1	 = $(wildcard man/*.1)
+MAN7	 = $(wildcard man/*.7)
+MANS	 = $(MAN1) $(MAN7)
+# whatever files examples/ holds; those that are executable or start with
+# "#!" are installed mode 755, the others 644
+EX_FILES = $(shell for f in $(wildcard examples/*); do \
+	     [ -f "$$f" ] && echo "$$f"; done)
+EX_SCRIPTS = $(shell for f in $(EX_FILES); do \
+	     if [ -x "$$f" ] || \
+		[ "$$(head -c 2 "$$f")" = "$$(printf '\043!')" ]; then \
+		echo "$$f"; fi; done)
+EX_DATA	 = $(filter-out $(EX_SCRIPTS),$(EX_FILES))
 
 all: $(addprefix $(B)/,$(BINS)) $(B)/unit
 
@@ -107,13 +120,24 @@ lint:
 	mandoc -Tlint -Wwarning $(MANS)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(addprefix $(B)/,$(BINS)) $(DESTDIR)$(BINDIR)
-	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	$(if $(EX_FILES),install -d $(DESTDIR)$(DOCDIR)/examples)
+	$(if $(EX_SCRIPTS),install -m 755 $(EX_SCRIPTS) \
+	    $(DESTDIR)$(DOCDIR)/examples)
+	$(if $(EX_DATA),install -m 644 $(EX_DATA) \
+	    $(DESTDIR)$(DOCDIR)/examples)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINS))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EX_FILES)))
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null \
+	    || true
 
 clean:
 	rm -rf build build-san

@@ -323,7 +323,7 @@ load_key(const char *path)
 	} else
 		r = dkim_key_file(path, 0, &pk, &loose);
 	if (r == DKIM_ERR_IO)
-		err(EX_NOINPUT, "%s", path);
+		cmd_file_err(path);
 	if (r == DKIM_ERR_KEY || r == DKIM_ERR_NOKEY)
 		errx(EX_CONFIG, "%s: no key in it (PEM, or base64 DER)", path);
 	if (r == DKIM_ERR_TOOLONG)
@@ -608,7 +608,7 @@ from_keytable(const char *path, const char *name, struct dkim_txt *txt)
 	int r;
 
 	if ((r = dkim_keytable_load(&kt, path, &errline)) == DKIM_ERR_IO)
-		err(EX_NOINPUT, "%s", path);
+		cmd_file_err(path);
 	if (r != 0 && errline > 0)
 		errx(EX_DATAERR, "%s: line %zu: %s", path, errline,
 		    dkim_strerror(r));

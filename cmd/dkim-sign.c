@@ -204,10 +204,8 @@ load_key(const char *path)
 	int loose, r, bits;
 
 	if ((r = dkim_key_file(path, 1, &k, &loose)) != 0) {
-		if (r == DKIM_ERR_IO && errno == EINVAL)
-			errx(EX_NOINPUT, "%s: not a regular file", path);
 		if (r == DKIM_ERR_IO)
-			err(EX_NOINPUT, "%s", path);
+			cmd_file_err(path);
 		errx(EX_CONFIG, "%s: %s", path, r == DKIM_ERR_TOOLONG ?
 		    "too large for a key file" : "not a usable private key");
 	}

@@ -63,15 +63,18 @@ help(void)
 	    "  -m n             verify at most n signatures (default %d); the\n"
 	    "                   rest get \"policy\"\n"
 	    "  -P jobs          verify with this many threads (0: one per CPU;\n"
-	    "                   default 1); results stay in input order\n"
-	    "  -r addr[:port]   ask this DNS server, not /etc/resolv.conf's\n"
+	    "                   default 1); results stay in input order;\n"
+	    "                   --jobs is the same option\n"
+	    "  -r address[:port]\n"
+	    "                   ask this DNS server, not /etc/resolv.conf's\n"
 	    "  -v               explain each failure on stderr\n"
 	    "  --aligned        pass only if a signature aligned with the From\n"
 	    "                   domain passes\n"
 	    "  --require domain pass only if a signature from domain passes\n"
 	    "  --skew seconds   clock-skew allowance for t= and x= (default %d)\n"
 	    "  --time epoch     verify as if now were epoch\n"
-	    "  --timeout s      DNS timeout per try, 1 to 30 (default 5)\n"
+	    "  --timeout seconds\n"
+	    "                   DNS timeout per try, 1 to 30 (default 5)\n"
 	    "  --tries n        DNS tries, 1 to 5 (default 2; --retries is the\n"
 	    "                   same option)\n"
 	    "  -V, --version    print the version\n"
@@ -608,7 +611,7 @@ key_source(const struct opts *o, struct dkim_resolver **res,
 	if (o->keytable != NULL) {
 		if ((r = dkim_keytable_load(kt, o->keytable, &line)) != 0) {
 			if (r == DKIM_ERR_IO)
-				err(EX_NOINPUT, "%s", o->keytable);
+				cmd_file_err(o->keytable);
 			errx(EX_DATAERR, "%s:%zu: %s", o->keytable, line,
 			    dkim_strerror(r));
 		}

@@ -98,6 +98,14 @@ cmd_open_input(const char *path, const char **name)
 	return fd;
 }
 
+void
+cmd_file_err(const char *path)
+{
+	if (errno == EINVAL)
+		errx(EX_NOINPUT, "%s: not a regular file", path);
+	err(EX_NOINPUT, "%s", path);
+}
+
 static void __attribute__((__noreturn__))
 print_usage(const char *usage)
 {

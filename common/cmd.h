@@ -28,6 +28,13 @@ int	 cmd_exit_code(int);
  */
 int	 cmd_open_input(const char *path, const char **name);
 
+/*
+ * A file (key, key table) could not be read: errno's message, or "not a
+ * regular file" for the EINVAL that common/ sets for FIFOs and devices;
+ * exit 66.
+ */
+void	 cmd_file_err(const char *path) __attribute__((__noreturn__));
+
 /* "usage: ..." on one line of stderr (newlines become spaces), exit 64. */
 void	 cmd_usage(const char *usage) __attribute__((__noreturn__));
 /*

@@ -303,4 +303,12 @@ filter_fails 64 "-q with -t" dkim-record -q -K "$kt" -t y -d example.com \
 filter_fails 64 "-q without -s" dkim-record -q -K "$kt" -d example.com
 filter_fails 78 "-q -k with a non-key" dkim-record -q -K "$kt" \
     -d example.com -s rsa -k "$T/junk"
+filter_fails 66 "-q -K a device" dkim-record -q -K /dev/null -d example.com \
+    -s rsa
+has '^dkim-record: /dev/null: not a regular file$' "$T/err" \
+    "-q -K a device: says it is not a regular file"
+filter_fails 66 "-K a device (dkim-verify)" dkim-verify -K /dev/null \
+    "$TD/msg/crlf-basic.eml"
+has '^dkim-verify: /dev/null: not a regular file$' "$T/err" \
+    "dkim-verify -K a device: says it is not a regular file"
 t_done

@@ -78,14 +78,7 @@ for o in -0 -A -j -K -m -P -r -v --aligned --require --skew --time \
 	esac
 	has "$pat" "$TOP/man/dkim-verify.1" "the man page has $o"
 done
-# usage() is the man page's SYNOPSIS
-sed -n 's/^usage: //p' "$T/help" >"$T/u1"
-sed -n '/^usage:/,/^  -/p' "$T/help" | sed '1d;$d' >>"$T/u1"
-tr -s ' \t\n' '   ' <"$T/u1" | sed 's/ *$//' >"$T/usage"
-mandoc -Tascii "$TOP/man/dkim-verify.1" 2>/dev/null | col -b |
-    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
-    tr -s ' \t\n' '   ' | sed 's/^ *//; s/ *$//' >"$T/synopsis"
-eq "$(cat "$T/synopsis")" "$(cat "$T/usage")" "usage equals the SYNOPSIS"
+# usage() = SYNOPSIS, for all five programs: t-man.sh
 mandoc -Tlint -Wwarning "$TOP/man/dkim-verify.1" >"$T/lint" 2>&1
 eq "$(cat "$T/lint")" "" "mandoc -Tlint -Wwarning is silent"
 
