@@ -1,4 +1,5 @@
-# dns-lib.sh -- serve test DNS records from a private nsd on 127.0.0.1.
+# dns-lib.sh -- serve test DNS records from a private nsd on 127.0.0.1
+# (and, at the end, a private knot that takes RFC 2136 updates).
 #
 # Source it from a test ("set -eu" safe), then:
 #
@@ -300,5 +301,196 @@ nsd_stop() {
 		sleep 0.05
 		_nsd_i=$((_nsd_i + 1))
 	done
+	return 0
+}
+
+# --- knot: an authoritative server that takes RFC 2136 updates ---
+#
+#	knot_add DIR [FILE...]	append zone-file records for the zone
+#				(stdin without FILE), before knot_start
+#	knot_start DIR ZONE [tsig]
+#				start knotd, primary for ZONE, on 127.0.0.1;
+#				sets KNOT_PORT and KNOT_ADDR
+#	knot_stop DIR		stop it and wait; idempotent, safe in a trap
+#
+# Everything (config, zone file, journal and other databases, control
+# socket, pid, log) lives in DIR/knot/.  The zone starts as an SOA and an
+# NS record ("$ORIGIN ZONE.", "$TTL 300"), then what knot_add added.
+# Dynamic updates are accepted from 127.0.0.1; with "tsig" only when
+# signed with the key in DIR/knot/tsig.key (BIND's format, for
+# nsupdate -k; its name is "update.ZONE.", hmac-sha256).  The updates go
+# to the journal and the zone file at once (zonefile-sync: 0), so after
+# knot_stop a new knot_start serves the zone as the updates left it, on
+# the same port when it is still free (DIR/knot/port), like a real server
+# that was restarted.  knotd runs as the invoking user (root or not).
+# Failure: one line on stderr, non-zero; DIR/knot/knot.log has knot's.
+
+# shellcheck disable=SC2034 # set for the sourcing test
+KNOT_PORT=
+# shellcheck disable=SC2034
+KNOT_ADDR=
+
+_knot_dir() {
+	mkdir -p "$1/knot" || return 1
+	(cd "$1/knot" && pwd)
+}
+
+knot_add() {
+	_kd=$(_knot_dir "$1") || return 1
+	shift
+	awk '{ sub(/\r$/, ""); print }' "$@" >> "$_kd/add.zone"
+}
+
+_knot_conf() {
+	# $1 = knot dir (absolute), $2 = port, $3 = zone, $4 = tsig or ""
+	cat <<EOF2
+server:
+    rundir: "$1"
+    pidfile: "$1/knot.pid"
+    listen: 127.0.0.1@$2
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: "$1/knot.log"
+    any: info
+database:
+    storage: "$1"
+    journal-db-max-size: 64M
+    kasp-db-max-size: 8M
+    timer-db-max-size: 8M
+    catalog-db-max-size: 8M
+control:
+    listen: "$1/knot.sock"
+EOF2
+	if [ -n "$4" ]; then
+		cat <<EOF2
+key:
+  - id: update.$3.
+    algorithm: hmac-sha256
+    secret: $(cat "$1/tsig.secret")
+acl:
+  - id: update
+    address: 127.0.0.1
+    key: update.$3.
+    action: update
+EOF2
+	else
+		cat <<EOF2
+acl:
+  - id: update
+    address: 127.0.0.1
+    action: update
+EOF2
+	fi
+	cat <<EOF2
+zone:
+  - domain: $3.
+    storage: "$1"
+    file: "zone"
+    zonefile-sync: 0
+    acl: update
+EOF2
+}
+
+knot_start() {
+	KNOT_PORT=
+	KNOT_ADDR=
+	_knot_bin=$(command -v knotd 2>/dev/null || echo /usr/sbin/knotd)
+	_knotc=$(command -v knotc 2>/dev/null || echo /usr/sbin/knotc)
+	if ! [ -x "$_knot_bin" ] || ! [ -x "$_knotc" ]; then
+		echo "knot_start: knotd not installed (Debian: knot)" >&2
+		return 1
+	fi
+	_kd=$(_knot_dir "$1") || { echo "knot_start: bad dir $1" >&2; return 1; }
+	_kz=${2%.}
+	_kt=${3:-}
+	if [ -f "$_kd/pid" ] && _nsd_alive "$(cat "$_kd/pid")"; then
+		echo "knot_start: already running in $_kd" >&2
+		return 1
+	fi
+	if [ ! -f "$_kd/zone" ]; then
+		{
+			# shellcheck disable=SC2016 # zone-file directives
+			printf '$ORIGIN %s.\n$TTL 300\n' "$_kz"
+			printf '@ IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 60\n' \
+			    "$_kz" "$_kz"
+			printf '@ IN NS ns.%s.\nns IN A 127.0.0.1\n' "$_kz"
+			[ ! -f "$_kd/add.zone" ] || cat "$_kd/add.zone"
+		} > "$_kd/zone" || return 1
+	fi
+	if [ "$_kt" = tsig ] && [ ! -s "$_kd/tsig.secret" ]; then
+		head -c 32 /dev/urandom | base64 > "$_kd/tsig.secret" || return 1
+		printf 'key "update.%s." {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
+		    "$_kz" "$(cat "$_kd/tsig.secret")" > "$_kd/tsig.key" || return 1
+		chmod 600 "$_kd/tsig.key" "$_kd/tsig.secret"
+	fi
+	_knot_try=0
+	while [ "$_knot_try" -lt 30 ]; do
+		_knot_try=$((_knot_try + 1))
+		if [ "$_knot_try" -eq 1 ] && [ -s "$_kd/port" ]; then
+			_knot_p=$(cat "$_kd/port")
+		else
+			_knot_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' \n')
+			_knot_p=$((20000 + _knot_r % 40000))
+		fi
+		_knot_conf "$_kd" "$_knot_p" "$_kz" "$_kt" > "$_kd/knot.conf" ||
+		    return 1
+		rm -f "$_kd/knot.log" "$_kd/knot.pid" "$_kd/pid"
+		"$_knot_bin" -c "$_kd/knot.conf" > "$_kd/knotd.out" 2>&1 \
+		    < /dev/null &
+		echo "$!" > "$_kd/pid"
+		# up when the zone is loaded, or gone (a port in use)
+		_knot_i=0
+		while [ "$_knot_i" -lt 200 ]; do
+			_nsd_alive "$(cat "$_kd/pid")" || break
+			if "$_knotc" -c "$_kd/knot.conf" -t 2 zone-status "$_kz." \
+			    2>/dev/null | grep -q 'serial: [0-9]'; then
+				KNOT_PORT=$_knot_p
+				KNOT_ADDR=127.0.0.1:$_knot_p
+				echo "$_knot_p" > "$_kd/port"
+				return 0
+			fi
+			sleep 0.05
+			_knot_i=$((_knot_i + 1))
+		done
+		if _nsd_alive "$(cat "$_kd/pid")"; then
+			knot_stop "$_kd/.."
+			echo "knot_start: knotd did not load $_kz:" \
+			    "$(grep -e error: -e critical: "$_kd/knot.log" |
+			    tail -n 1)" >&2
+			return 1
+		fi
+		wait "$(cat "$_kd/pid")" 2>/dev/null
+		rm -f "$_kd/pid"
+		grep -q 'in use' "$_kd/knot.log" 2>/dev/null && continue
+		echo "knot_start: knotd failed:" \
+		    "$(grep -e error: -e critical: "$_kd/knot.log" 2>/dev/null |
+		    head -n 1)" >&2
+		return 1
+	done
+	echo "knot_start: no free port after $_knot_try tries" >&2
+	return 1
+}
+
+knot_stop() {
+	[ -f "$1/knot/pid" ] || return 0
+	_knot_pid=$(cat "$1/knot/pid")
+	rm -f "$1/knot/pid"
+	case $_knot_pid in
+	''|*[!0-9]*) return 0 ;;
+	esac
+	kill -TERM "$_knot_pid" 2>/dev/null || return 0
+	_knot_i=0
+	while _nsd_alive "$_knot_pid"; do
+		if [ "$_knot_i" -ge 100 ]; then
+			kill -KILL "$_knot_pid" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+		_knot_i=$((_knot_i + 1))
+	done
+	# reap it (it is the caller's child)
+	wait "$_knot_pid" 2>/dev/null
 	return 0
 }
