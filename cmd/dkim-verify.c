@@ -71,6 +71,8 @@ help(void)
 	    "  --aligned        pass only if a signature aligned with the From\n"
 	    "                   domain passes\n"
 	    "  --require domain pass only if a signature from domain passes\n"
+	    "                   (for both, a key in test mode, t=y, does not\n"
+	    "                   count)\n"
 	    "  --skew seconds   clock-skew allowance for t= and x= (default %d)\n"
 	    "  --time epoch     verify as if now were epoch\n"
 	    "  --timeout seconds\n"
@@ -207,11 +209,17 @@ aligned(const char *d, const char *from)
 	    strchr(from, '.') != NULL;
 }
 
-/* Does this passing signature meet --require and --aligned? */
+/*
+ * Does this passing signature meet --require and --aligned?  A key in
+ * test mode meets neither: RFC 6376 3.6.1 has verifiers treat such mail
+ * like unsigned mail, which is what a policy is asked to tell apart.
+ */
 static int
 counts(const struct opts *o, const struct dkim_vresult *v, const char *fromd)
 {
 	if (v->res != DKIM_RES_PASS)
+		return 0;
+	if ((o->require != NULL || o->aligned) && v->testing)
 		return 0;
 	if (o->require != NULL && strcasecmp(v->sig.d, o->require) != 0)
 		return 0;

@@ -24,36 +24,35 @@ is_atext(unsigned char c)
 	    (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
 }
 
-/* i=: bare when it is a plain local-part@domain, else a quoted-string. */
+/*
+ * i=, made harmless for whoever reads the field with a pattern: anything
+ * but atext and '@' becomes '?' (no space, ';', '"' or control byte that
+ * could fake a second result), and so does the '=' of "=?", which
+ * maildrop and others decode as an RFC 2047 word even in an address.
+ * Bare when it is local-part@domain, else a quoted-string (RFC 8601).
+ * The exact value stays available in dkim-verify -j.
+ */
 static int
 put_auid(struct dkim_buf *b, const char *s)
 {
 	size_t i, n = strlen(s), at = 0;
-	int plain = n > 0, r = 0;
+	int quote, r = 0;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '@')
-			at++;
-		else if (!is_atext((unsigned char)s[i]))
-			plain = 0;
-	}
-	if (at != 1)
-		plain = 0;	/* "a@b@example.com" is no RFC 8601 pvalue */
-	if (plain)
-		return dkim_buf_append(b, s, n);
-	if ((r = dkim_buf_putc(b, '"')) != 0)
+	for (i = 0; i < n; i++)
+		at += s[i] == '@';
+	quote = n == 0 || at != 1;	/* "a@b@c" is no RFC 8601 pvalue */
+	if (quote && (r = dkim_buf_putc(b, '"')) != 0)
 		return r;
 	for (i = 0; i < n && r == 0; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c >= 0x7f)
-			r = dkim_buf_putc(b, '?');	/* never CR, LF, ESC */
-		else if (c == '"' || c == '\\')
-			r = dkim_buf_printf(b, "\\%c", c);
-		else
-			r = dkim_buf_putc(b, c);
+		if ((c != '@' && !is_atext(c)) || (c == '=' && s[i + 1] == '?'))
+			c = '?';
+		r = dkim_buf_putc(b, (char)c);
 	}
-	return r ? r : dkim_buf_putc(b, '"');
+	if (r == 0 && quote)
+		r = dkim_buf_putc(b, '"');
+	return r;
 }
 
 int
