@@ -311,8 +311,6 @@ output(const struct dkim_msg *m, const struct dkim_buf *sigs,
     struct dkim_in *in)
 {
 	struct dkim_out *out;
-	const unsigned char *p;
-	size_t n;
 	int r;
 
 	if ((r = dkim_in_rewind(in)) != 0)
@@ -329,13 +327,9 @@ output(const struct dkim_msg *m, const struct dkim_buf *sigs,
 	if (r == 0 && m->has_sep)
 		r = dkim_out_write(out, m->sep_crlf ? "\r\n" : "\n",
 		    m->sep_crlf ? 2 : 1);
-	while (r == 0) {
-		if (dkim_in_chunk(in, &p, &n) != 0)
-			err(EX_IOERR, "%s", dkim_in_name(in));
-		if (n == 0)
-			break;
-		r = dkim_out_write(out, p, n);
-	}
+	if (r == 0 && (r = dkim_in_copy(in, out)) != 0 &&
+	    !dkim_out_failed(out))
+		err(EX_IOERR, "%s", dkim_in_name(in));
 	if (r != 0 || dkim_out_close(out) != 0)
 		err(EX_IOERR, "stdout");
 }

@@ -555,7 +555,6 @@ write_filtered(const struct opts *o, const struct dkim_msg *m,
 	struct dkim_buf ar = { NULL, 0, 0 };
 	struct dkim_out *out;
 	const char *eol = m->crlf ? "\r\n" : "\n", *v;
-	const unsigned char *p;
 	size_t i, n = dkim_verify_count(vf), vl, off = 0, end;
 	int r;
 
@@ -594,13 +593,9 @@ write_filtered(const struct opts *o, const struct dkim_msg *m,
 	if (r == 0 && m->has_sep)
 		r = dkim_out_write(out, m->sep_crlf ? "\r\n" : "\n",
 		    m->sep_crlf ? 2 : 1);
-	while (r == 0) {
-		if (dkim_in_chunk(in, &p, &vl) != 0)
-			err(EX_IOERR, "%s", dkim_in_name(in));
-		if (vl == 0)
-			break;
-		r = dkim_out_write(out, p, vl);
-	}
+	if (r == 0 && (r = dkim_in_copy(in, out)) != 0 &&
+	    !dkim_out_failed(out))
+		err(EX_IOERR, "%s", dkim_in_name(in));
 	if (r != 0 || dkim_out_close(out) != 0)
 		err(EX_IOERR, "stdout");
 	dkim_buf_free(&ar);

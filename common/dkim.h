@@ -124,14 +124,30 @@ void	 dkim_in_unread(struct dkim_in *, size_t n);
 int	 dkim_in_mark(struct dkim_in *);
 int	 dkim_in_rewind(struct dkim_in *);
 
+struct dkim_out;
+/*
+ * After dkim_in_rewind(): write the rest of the input to out.  What is
+ * left in a file (the input, or the spool's file) goes with sendfile(2),
+ * so a big body is not copied through our memory a second time.
+ * DKIM_ERR_IO when reading or writing failed; dkim_out_failed() tells
+ * which.
+ */
+int	 dkim_in_copy(struct dkim_in *, struct dkim_out *);
+
 /* ------------------------------------------------------------------ */
 /* Output: a checked, buffered writer */
-
-struct dkim_out;
 
 struct dkim_out	*dkim_out_new(int fd);
 int	 dkim_out_write(struct dkim_out *, const void *, size_t);
 int	 dkim_out_flush(struct dkim_out *);
+/*
+ * Copy fd from its offset to its end: 0 done, DKIM_ERR_IO (sticky), or 1
+ * when sendfile(2) cannot take these two descriptors and nothing was
+ * copied (the caller copies by hand).
+ */
+int	 dkim_out_sendfile(struct dkim_out *, int fd);
+/* A write has failed (the error is sticky). */
+int	 dkim_out_failed(const struct dkim_out *);
 /* Flushes and frees; returns the first error seen since dkim_out_new(). */
 int	 dkim_out_close(struct dkim_out *);
 

@@ -322,3 +322,35 @@ dkim_in_rewind(struct dkim_in *in)
 		return DKIM_ERR_IO;
 	}
 }
+
+int
+dkim_in_copy(struct dkim_in *in, struct dkim_out *out)
+{
+	const unsigned char *p;
+	size_t n;
+	int r;
+
+	/* the spool's memory part and what is buffered go as they are */
+	if (in->replaying && in->rp == RP_SPOOL && in->mempos < in->memlen) {
+		if (dkim_out_write(out, in->mem + in->mempos,
+		    in->memlen - in->mempos) != 0)
+			return DKIM_ERR_IO;
+		in->mempos = in->memlen;
+	}
+	if (dkim_out_write(out, in->buf + in->pos, in->end - in->pos) != 0)
+		return DKIM_ERR_IO;
+	in->pos = in->end;
+	/* a file read from its offset on: the input, or the spool's file */
+	if (in->replaying && !in->ranged && !in->eof) {
+		if ((r = dkim_out_sendfile(out, in->fd)) <= 0)
+			return r;
+	}
+	for (;;) {
+		if (dkim_in_chunk(in, &p, &n) != 0)
+			return DKIM_ERR_IO;
+		if (n == 0)
+			return 0;
+		if (dkim_out_write(out, p, n) != 0)
+			return DKIM_ERR_IO;
+	}
+}

@@ -3,6 +3,8 @@
  * report a failed write (a full disk, a closed pipe) instead of losing mail
  * silently.
  */
+#include <sys/sendfile.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,37 @@ dkim_out_write(struct dkim_out *o, const void *p, size_t n)
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
 	return 0;
+}
+
+int
+dkim_out_sendfile(struct dkim_out *o, int fd)
+{
+	ssize_t w;
+	int any = 0;
+
+	if (dkim_out_flush(o) != 0)
+		return o->err;
+	for (;;) {
+		/* at most 2^30 a call: sendfile(2) stops short of 2 GiB */
+		if ((w = sendfile(o->fd, fd, NULL, 1 << 30)) > 0) {
+			any = 1;
+			continue;
+		}
+		if (w == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		/* O_APPEND, a terminal, a device without splice: by hand */
+		if (!any && (errno == EINVAL || errno == ENOSYS))
+			return 1;
+		return out_fail(o);
+	}
+}
+
+int
+dkim_out_failed(const struct dkim_out *o)
+{
+	return o->err != 0;
 }
 
 int

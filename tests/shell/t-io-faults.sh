@@ -98,6 +98,34 @@ rc=$?
 onefail 74 "dkim-verify -A, 50 MB from a pipe, stdout closed"
 rm -f "$T/big"
 
+# --- the body's second pass (sendfile(2) where it can) gives the same
+# bytes whatever stdin and stdout are: a file, a pipe (spooled: 6 MB is
+# past the 4 MiB kept in memory), an O_APPEND file (copied by hand) ---
+$PY -c 'import sys
+sys.stdout.write("From: a@example.com\r\nTo: b@example.org\r\nSubject: six\r\n\r\n")
+sys.stdout.write(("y" * 998 + "\r\n") * 6144)' >"$T/six"
+dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/six" >"$T/six.s"
+eq "$?:$(wc -c <"$T/six.s")" "0:$(($(wc -c <"$T/six") + \
+    $(sed -n '/^DKIM-Signature/,/^From:/p' "$T/six.s" | sed '$d' | wc -c)))" \
+    "dkim-sign, 6 MB file to a file: the input and the signature"
+cat "$T/six" | dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW | cat \
+    >"$T/six.p"
+same "$T/six.s" "$T/six.p" "dkim-sign, 6 MB pipe to a pipe: the same bytes"
+printf 'x\n' >"$T/six.a"
+dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/six" >>"$T/six.a"
+tail -c +3 "$T/six.a" >"$T/six.t"
+same "$T/six.s" "$T/six.t" "dkim-sign >> file (O_APPEND): the same bytes"
+dkim-verify --time $NOW -K "$K" -A $ID "$T/six.s" >"$T/six.v"
+eq "$?:$(sed 1,2d "$T/six.v" | cmp - "$T/six.s" && echo same)" 0:same \
+    "dkim-verify -A, 6 MB file to a file: the field, then the input"
+cat "$T/six.s" | dkim-verify --time $NOW -K "$K" -A $ID >"$T/six.w"
+same "$T/six.v" "$T/six.w" "dkim-verify -A, 6 MB spooled pipe to a file"
+printf 'x\n' >"$T/six.a"
+dkim-verify --time $NOW -K "$K" -A $ID "$T/six.s" >>"$T/six.a"
+tail -c +3 "$T/six.a" >"$T/six.t"
+same "$T/six.v" "$T/six.t" "dkim-verify -A >> file (O_APPEND): the same bytes"
+rm -f "$T"/six*
+
 # the temporary directory of -A cannot be used
 run sh -c 'cat "$4" | TMPDIR=$0/none dkim-verify --time "$1" -K "$2" -A "$3"' \
     "$T" $NOW "$K" $ID "$T/bigs"
