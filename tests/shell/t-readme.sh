@@ -19,6 +19,12 @@ eq "$?:$(grep -c '_domainkey.example.com. .* IN TXT' keys.zone)" 0:2 \
     "tour: Ed25519 key, two records"
 eq "$(stat -c %a rsa.pem ed.pem | tr '\n' ' ')" "600 600 " \
     "tour: private keys are mode 0600"
+dkim-record -F bind -d example.com -s ed2026 ed.pem >ed.bind
+eq "$?:$(sed -n '2s/^	"\(v=DKIM1; k=ed25519; \)"$/\1/p' ed.bind)" "0:v=DKIM1; k=ed25519; " \
+    "tour: the Ed25519 record, BIND style"
+eq "$(tr -d '\n\t' <ed.bind | sed 's/" *"//g; s/.*(//; s/ )$//')" \
+    "\"$(sed -n 's/^ed2026[^"]*"\(.*\)"$/\1/p' keys.zone | sed 's/" "//g')\"" \
+    "tour: the BIND record holds what dkim-keygen printed"
 dkim-sign -d example.com -s rsa2026 -k rsa.pem -s ed2026 -k ed.pem <message.eml >signed.eml
 eq "$?:$(grep -c '^DKIM-Signature:' signed.eml)" 0:2 "tour: two signatures"
 run dkim-verify -K keys.zone signed.eml
