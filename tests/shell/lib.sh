@@ -137,6 +137,19 @@ private_copy() {
 	cp "$1" "$_pc" && chmod 600 "$_pc" && echo "$_pc"
 }
 
+# as_user USER CMD...: run CMD as USER (root only), else as ourselves; HOME
+# is the current directory (procmail and maildrop read their rc there)
+as_user() {
+	_u=$1
+	shift
+	if [ -n "$_u" ]; then
+		setpriv --reuid="$_u" --regid="$(id -g "$_u")" --clear-groups \
+		    env HOME="$PWD" "$@"
+	else
+		env HOME="$PWD" "$@"
+	fi
+}
+
 # C-escaped text (as in the vector tables) to bytes.
 unescape() {
 	$PY -c 'import sys,codecs

@@ -229,17 +229,6 @@ EOF
 	chmod 600 "$1/mailfilter"
 	mkdir -p "$1/Maildir/new" "$1/Maildir/cur" "$1/Maildir/tmp"
 }
-# as_user USER CMD...: run CMD as USER (root only), else as ourselves
-as_user() {
-	_u=$1
-	shift
-	if [ -n "$_u" ]; then
-		setpriv --reuid="$_u" --regid="$(id -g "$_u")" --clear-groups \
-		    env HOME="$PWD" "$@"
-	else
-		env HOME="$PWD" "$@"
-	fi
-}
 mda_tests() {		# USER (empty: ourselves)
 	u=$1
 	w=${u:-self}

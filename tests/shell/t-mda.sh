@@ -125,17 +125,6 @@ expected() {
 # the message without its first header field (a new DKIM-Signature)
 drop_first_field() { awk 'NR > 1 && (b || !/^[ \t]/) { b = 1; print }' "$1"; }
 
-# as_user USER CMD...: run CMD as USER (root only), else as ourselves
-as_user() {
-	_u=$1
-	shift
-	if [ -n "$_u" ]; then
-		setpriv --reuid="$_u" --regid="$(id -g "$_u")" --clear-groups \
-		    env HOME="$PWD" "$@"
-	else
-		env HOME="$PWD" "$@"
-	fi
-}
 
 # ---------------------------------------------------------------- procmail
 # pm ARGS...: run procmail on stdin; the mailboxes $D/inbox and
