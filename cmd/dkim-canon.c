@@ -290,7 +290,8 @@ main(int argc, char **argv)
 			dkim_body_init(body, o.bc, o.limit, sink_out, out);
 		for (;;) {
 			if ((r = dkim_in_chunk(in, &p, &n)) != 0)
-				err(EX_IOERR, "%s", name);
+				errx(EX_IOERR, "%s: %s", name,
+				    dkim_strerror(r));
 			if (n == 0)
 				break;
 			dkim_body_update(body, p, n);

@@ -287,13 +287,15 @@ hash_body(struct dkim_in *in, enum dkim_canon c, unsigned char *bh,
 	struct dkim_body *b = xmalloc(sizeof(*b));
 	const unsigned char *p;
 	size_t n;
+	int r;
 
 	if ((dg = dkim_digest_new(DKIM_HASH_SHA256)) == NULL)
 		errx(EX_SOFTWARE, "cannot set up sha256");
 	dkim_body_init(b, c, UINT64_MAX, dkim_digest_update, dg);
 	for (;;) {
-		if (dkim_in_chunk(in, &p, &n) != 0)
-			err(EX_IOERR, "%s", dkim_in_name(in));
+		if ((r = dkim_in_chunk(in, &p, &n)) != 0)
+			errx(EX_IOERR, "%s: %s", dkim_in_name(in),
+			    dkim_strerror(r));
 		if (n == 0)
 			break;
 		dkim_body_update(b, p, n);
@@ -314,7 +316,8 @@ output(const struct dkim_msg *m, const struct dkim_buf *sigs,
 	int r;
 
 	if ((r = dkim_in_rewind(in)) != 0)
-		err(EX_IOERR, "%s: cannot read the body again", dkim_in_name(in));
+		errx(EX_IOERR, "%s: cannot read the body again: %s",
+		    dkim_in_name(in), dkim_strerror(r));
 	if ((out = dkim_out_new(STDOUT_FILENO)) == NULL)
 		errx(EX_OSERR, "out of memory");
 	r = 0;

@@ -570,8 +570,9 @@ write_filtered(const struct opts *o, const struct dkim_msg *m,
 		r = dkim_buf_printf(&ar, "%s", eol);
 	if (r != 0)
 		errx(EX_OSERR, "out of memory");
-	if (dkim_in_rewind(in) != 0)
-		err(EX_IOERR, "%s: cannot read the body again", dkim_in_name(in));
+	if ((r = dkim_in_rewind(in)) != 0)
+		errx(EX_IOERR, "%s: cannot read the body again: %s",
+		    dkim_in_name(in), dkim_strerror(r));
 	if ((out = dkim_out_new(STDOUT_FILENO)) == NULL)
 		errx(EX_OSERR, "out of memory");
 	r = dkim_out_write(out, m->mbox_from.p, m->mbox_from.len);
@@ -693,8 +694,8 @@ verify_msg(const struct opts *o, struct dkim_keysrc *ks, struct dkim_in *in,
 	 */
 	while (o->authserv != NULL || it->path == NULL ||
 	    dkim_verify_wants_body(vf)) {
-		if (dkim_in_chunk(in, &p, &n) != 0) {
-			st = item_fail(it, EX_IOERR, name, strerror(errno));
+		if ((r = dkim_in_chunk(in, &p, &n)) != 0) {
+			st = item_fail(it, EX_IOERR, name, dkim_strerror(r));
 			goto out;
 		}
 		if (n == 0)

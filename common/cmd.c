@@ -62,6 +62,7 @@ cmd_exit_code(int e)
 	case DKIM_ERR_ALLOC:
 		return EX_OSERR;
 	case DKIM_ERR_IO:
+	case DKIM_ERR_CHANGED:
 		return EX_IOERR;
 	case DKIM_ERR_CRYPTO:
 		return EX_SOFTWARE;

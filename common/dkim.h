@@ -43,7 +43,8 @@ enum {
 	DKIM_ERR_DNS_PERM = -18, /* no record (NXDOMAIN, NODATA) */
 	DKIM_ERR_DNS_TIMEOUT = -19,
 	DKIM_ERR_HDR_NAME = -20, /* invalid header field name */
-	DKIM_ERR_LAST = -21
+	DKIM_ERR_CHANGED = -21,	 /* the input file shrank while read */
+	DKIM_ERR_LAST = -22
 };
 
 const char *dkim_strerror(int);

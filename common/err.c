@@ -26,6 +26,7 @@ static const char *const errtab[] = {
 	[-DKIM_ERR_DNS_PERM] = "no such DNS record",
 	[-DKIM_ERR_DNS_TIMEOUT] = "DNS timeout",
 	[-DKIM_ERR_HDR_NAME] = "invalid header field name",
+	[-DKIM_ERR_CHANGED] = "the file shrank while being read",
 };
 
 const char *

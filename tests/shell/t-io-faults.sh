@@ -124,7 +124,36 @@ printf 'x\n' >"$T/six.a"
 dkim-verify --time $NOW -K "$K" -A $ID "$T/six.s" >>"$T/six.a"
 tail -c +3 "$T/six.a" >"$T/six.t"
 same "$T/six.v" "$T/six.t" "dkim-verify -A >> file (O_APPEND): the same bytes"
+# a big file is mapped a window at a time, from where stdin's offset is:
+# a shell that read a line first leaves it there, and the offset is
+# where a read(2) would have left it when we are done
+dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW <"$T/six" >"$T/six.i"
+same "$T/six.s" "$T/six.i" "dkim-sign <6 MB file: the same bytes"
+{ echo 'a line for the shell'; cat "$T/six"; } >"$T/six.o"
+{ IFS= read -r line; dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW \
+    >"$T/six.i"; echo "after: $(head -c 5 | wc -c)"; } <"$T/six.o" \
+    >"$T/six.after"
+same "$T/six.s" "$T/six.i" "dkim-sign, 6 MB stdin at an offset: the same bytes"
+eq "$(cat "$T/six.after")" "after: 0" "dkim-sign, 6 MB stdin: offset at the end"
+{ echo 'a line for the shell'; cat "$T/six.s"; } >"$T/six.o"
+{ IFS= read -r line; dkim-verify --time $NOW -K "$K" -A $ID; } \
+    <"$T/six.o" >"$T/six.i"
+same "$T/six.v" "$T/six.i" "dkim-verify -A, 6 MB stdin at an offset"
 rm -f "$T"/six*
+
+# a mapped file that shrinks under the reader: zeros stand in for the
+# pages that are gone and the next read says so, instead of SIGBUS; a
+# SIGBUS from any other mapping still kills
+$PY -c 'import sys; sys.stdout.write("z" * (3 << 20))' >"$T/shrink"
+run "$BIN/unit" shrink "$T/shrink"
+eq "$rc:$(cat "$T/out")" \
+    "0:past the cut: 0; then: the file shrank while being read" \
+    "a mapped file cut short: an error, no SIGBUS"
+$PY -c 'import sys; sys.stdout.write("z" * (3 << 20))' >"$T/shrink"
+$PY -c 'import sys; sys.stdout.write("o" * (2 << 20))' >"$T/other"
+run "$BIN/unit" sigbus "$T/shrink" "$T/other"
+eq "$rc:$(cat "$T/out")" "135:" "SIGBUS from a mapping not the reader's kills"
+rm -f "$T/shrink" "$T/other"
 
 # the temporary directory of -A cannot be used
 run sh -c 'cat "$4" | TMPDIR=$0/none dkim-verify --time "$1" -K "$2" -A "$3"' \

@@ -1,6 +1,6 @@
 /*
  * unit.c: drives library functions the command-line tools cannot reach
- * directly, for tests/shell/t-canon.sh.
+ * directly, for tests/shell/t-canon.sh and others.
  *
  *   unit chunks simple|relaxed FILE [LIMIT]
  *	canonicalize FILE as a body whole, one byte at a time and in
@@ -14,11 +14,21 @@
  *	parse a key record: "k=TYPE bits=N flags" or "ERROR reason"
  *   unit key FILE
  *	load a key file: "TYPE BITS P-VALUE"
+ *   unit shrink FILE
+ *	read FILE (a few MB, so it is mapped) with dkim_in, cut it to 4 KiB
+ *	after the first chunk and touch that chunk to its end: print what
+ *	the touched bytes add up to (zeros stand in for what is gone) and
+ *	what the next dkim_in_chunk() says; exit 0 when that is the error
+ *	for a shrunken file
+ *   unit sigbus FILE OTHER
+ *	the same first steps, then the same cut to a mapping of OTHER that
+ *	is not the reader's: that SIGBUS must kill as usual
  *   unit legacy KEYTABLE FILE [EPOCH]
  *	verify FILE as RFC 6376 did before RFC 8301 (rsa-sha1 and short
  *	RSA keys allowed), one "result (reason)" line per signature; for
  *	showing that old vectors fail only because of RFC 8301
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -228,6 +238,67 @@ legacy(int argc, char **argv)
 	return 0;
 }
 
+/* Map FILE through dkim_in, then cut FILE (or OTHER) to 4 KiB. */
+static struct dkim_in *
+cut_under(const char *file, const char *other, const unsigned char **p,
+    size_t *n)
+{
+	struct dkim_in *in;
+	int fd, wfd;
+
+	if ((fd = open(file, O_RDONLY)) == -1)
+		err(2, "%s", file);
+	if ((in = dkim_in_new(fd, file)) == NULL)
+		errx(2, "out of memory");
+	if (dkim_in_chunk(in, p, n) != 0 || *n < 1024 * 1024)
+		errx(2, "%s: want a first chunk of 1 MiB at least", file);
+	if ((wfd = open(other ? other : file, O_WRONLY)) == -1 ||
+	    ftruncate(wfd, 4096) == -1)
+		err(2, "cut");
+	close(wfd);
+	return in;
+}
+
+static int
+shrink(const char *file)
+{
+	struct dkim_in *in;
+	const unsigned char *p;
+	size_t n, i;
+	unsigned long sum = 0;
+	int r;
+
+	in = cut_under(file, NULL, &p, &n);
+	for (i = 4096; i < n; i++)
+		sum += p[i];
+	r = dkim_in_chunk(in, &p, &n);
+	printf("past the cut: %lu; then: %s\n", sum, dkim_strerror(r));
+	dkim_in_free(in);
+	return r == DKIM_ERR_CHANGED ? 0 : 1;
+}
+
+static int
+sigbus(const char *file, const char *other)
+{
+	struct dkim_in *in;
+	const unsigned char *p, *q;
+	size_t n, i;
+	unsigned long sum = 0;
+	int fd;
+
+	if ((fd = open(other, O_RDONLY)) == -1)
+		err(2, "%s", other);
+	if ((q = mmap(NULL, 1024 * 1024, PROT_READ, MAP_SHARED, fd, 0)) ==
+	    MAP_FAILED)
+		err(2, "mmap");
+	in = cut_under(file, other, &p, &n);
+	for (i = 8192; i < 1024 * 1024; i++)
+		sum += q[i];
+	printf("survived: %lu\n", sum);
+	dkim_in_free(in);
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -243,5 +314,10 @@ main(int argc, char **argv)
 		return key(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "legacy") == 0)
 		return legacy(argc - 2, argv + 2);
-	errx(2, "usage: unit chunks|taglist|ctag|keyrec|key|legacy ...");
+	if (argc == 3 && strcmp(argv[1], "shrink") == 0)
+		return shrink(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "sigbus") == 0)
+		return sigbus(argv[2], argv[3]);
+	errx(2, "usage: unit chunks|taglist|ctag|keyrec|key|legacy|shrink|"
+	    "sigbus ...");
 }
