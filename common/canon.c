@@ -338,44 +338,35 @@ content(struct dkim_body *b, const unsigned char *p, size_t n)
 
 #ifdef __SSE2__
 /*
- * How many bytes at p, at the start of a line, are whole lines that come
- * out exactly as they went in: each ends in CRLF, and for relaxed none has
- * a TAB, a run of WSP or WSP before its end.  Empty lines inside the run
- * are kept as they are; the run ends after its last non-empty line, since
- * empty lines at the end of the body go.  Those bytes go to the sink as
- * one span, so the common case is one SIMD pass over the input and no
- * copy.  Conservative: anything doubtful ends the run, and the line-by-
- * line path takes over.  Written once as a macro over the vector width
- * (SSE2 on every x86-64, AVX2 chosen at run time) and the canonicalization.
+ * Simple: how many bytes at p, at the start of a line, are whole lines
+ * that come out exactly as they went in, each ending in CRLF.  Empty lines
+ * inside the run are kept as they are; the run ends after its last
+ * non-empty line, since empty lines at the end of the body go.  Those
+ * bytes go to the sink as one span, so the common case is one SIMD pass
+ * over the input and no copy.  Conservative: anything doubtful ends the
+ * run, and the line-by-line path takes over.  Written once as a macro over
+ * the vector width (SSE2 on every x86-64, AVX2 chosen at run time).
  *
  * The loop reads the two bytes before each block: the caller makes sure
  * they are there, and that the one before p is the LF ending a line.
  */
-#define CLEAN_LINES(NAME, ATTR, RELAXED, V, W, LOADU, SET1, CMPEQ, AND,	\
-    ANDNOT, OR, MOVEMASK)						\
+#define CLEAN_LINES(NAME, ATTR, V, W, LOADU, SET1, CMPEQ, AND, ANDNOT,	\
+    MOVEMASK)								\
 static ATTR size_t							\
 NAME(const unsigned char *p, const unsigned char *e)			\
 {									\
 	const V vlf = SET1('\n'), vcr = SET1('\r');			\
-	const V vsp = SET1(' '), vtab = SET1('\t');			\
 	const unsigned char *q = p, *lb = p;				\
-	V a, nx, pv, pp, lf, bad, nwsp, full;				\
+	V a, pv, pp, lf, bad, full;					\
 	unsigned m, fm, lm = 0;						\
 									\
 	while (e - q > W) {						\
 		a = LOADU((const V *)(const void *)q);			\
-		nx = LOADU((const V *)(const void *)(q + 1));		\
 		pv = LOADU((const V *)(const void *)(q - 1));		\
 		pp = LOADU((const V *)(const void *)(q - 2));		\
 		lf = CMPEQ(a, vlf);					\
 		/* an LF not after a CR: a bare line end */		\
 		bad = ANDNOT(CMPEQ(pv, vcr), lf);			\
-		if (RELAXED) {						\
-			nwsp = OR(OR(CMPEQ(nx, vsp), CMPEQ(nx, vtab)),	\
-			    OR(CMPEQ(nx, vcr), CMPEQ(nx, vlf)));	\
-			bad = OR(bad, OR(CMPEQ(a, vtab),		\
-			    AND(CMPEQ(a, vsp), nwsp)));			\
-		}							\
 		/* LFs ending lines with content: CR LF not after LF */	\
 		full = ANDNOT(CMPEQ(pp, vlf), AND(lf, CMPEQ(pv, vcr)));	\
 		m = (unsigned)MOVEMASK(bad);				\
@@ -394,59 +385,155 @@ NAME(const unsigned char *p, const unsigned char *e)			\
 	return lm ? (size_t)(lb - p) + (31 - __builtin_clz(lm)) + 1 : 0; \
 }
 
-CLEAN_LINES(clean_sse2_s, , 0, __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
-    _mm_cmpeq_epi8, _mm_and_si128, _mm_andnot_si128, _mm_or_si128,
-    _mm_movemask_epi8)
-CLEAN_LINES(clean_sse2_r, , 1, __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
-    _mm_cmpeq_epi8, _mm_and_si128, _mm_andnot_si128, _mm_or_si128,
-    _mm_movemask_epi8)
-#ifdef __x86_64__
-#define AVX2 __attribute__((__target__("avx2")))
-CLEAN_LINES(clean_avx2_s, AVX2, 0, __m256i, 32, _mm256_loadu_si256,
-    _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
-    _mm256_andnot_si256, _mm256_or_si256, _mm256_movemask_epi8)
-CLEAN_LINES(clean_avx2_r, AVX2, 1, __m256i, 32, _mm256_loadu_si256,
-    _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
-    _mm256_andnot_si256, _mm256_or_si256, _mm256_movemask_epi8)
-#endif
-
-typedef size_t clean_fn(const unsigned char *, const unsigned char *);
-
-static clean_fn *
-clean_choose(int relaxed)
+/*
+ * Relaxed, a run of WSP at x that changes, met while lines go out as spans
+ * from *seg on.  The common kinds are done here: a run with more of its
+ * line after it becomes one SP (the run's own first SP where it starts
+ * with one, so the span goes on), and a run ending a line with something
+ * before it goes.  Returns where to go on scanning, or NULL for anything
+ * else (a line of nothing but WSP, which may be an empty line at the end
+ * of the body; a bare CR or LF after the run; the end of the chunk): the
+ * line-by-line code takes that.
+ */
+static const unsigned char *
+wsp_run(struct dkim_body *b, const unsigned char **seg,
+    const unsigned char *x, const unsigned char *e)
 {
-#ifdef __x86_64__
-	if (!sse2_only && __builtin_cpu_supports("avx2"))
-		return relaxed ? clean_avx2_r : clean_avx2_s;
-#endif
-	return relaxed ? clean_sse2_r : clean_sse2_s;
+	const unsigned char *r = x;
+
+	while (r < e && (*r == ' ' || *r == '\t'))
+		r++;
+	if (e - r < 2)
+		return NULL;
+	if (*r == '\r' || *r == '\n') {
+		if (*r != '\r' || r[1] != '\n' || x[-1] == '\n')
+			return NULL;
+		if (x > *seg)
+			emit(b, *seg, (size_t)(x - *seg));
+	} else if (*x == ' ')
+		emit(b, *seg, (size_t)(x + 1 - *seg));
+	else {
+		if (x > *seg)
+			emit(b, *seg, (size_t)(x - *seg));
+		emit(b, sp, 1);
+	}
+	*seg = r;
+	return r;
 }
 
 /*
- * The vector loop needs the two bytes before p in memory.  Inside the
+ * Relaxed: like the simple scan below, but the common runs of WSP are
+ * fixed in passing (wsp_run()) instead of ending the run of lines, so a
+ * body with some double spaces or trailing blanks stays on the fast path.
+ * Emits what it passes and returns how far it got: to the end of the last
+ * line with content before what it could not do, or into a line after a
+ * fixed run, which the line-by-line code then finishes (b->midline set).
+ */
+#define RELAXED_LINES(NAME, ATTR, V, W, LOADU, SET1, CMPEQ, AND, ANDNOT,	\
+    OR, MOVEMASK)							\
+static ATTR size_t							\
+NAME(struct dkim_body *b, const unsigned char *p, const unsigned char *e)	\
+{									\
+	const V vlf = SET1('\n'), vcr = SET1('\r');			\
+	const V vsp = SET1(' '), vtab = SET1('\t');			\
+	const unsigned char *q = p, *lb = p, *seg = p, *end;		\
+	V a, nx, pv, pp, lf, bad, nwsp, full;				\
+	unsigned m, fm, lm = 0;						\
+									\
+	while (e - q > W) {						\
+		a = LOADU((const V *)(const void *)q);			\
+		nx = LOADU((const V *)(const void *)(q + 1));		\
+		pv = LOADU((const V *)(const void *)(q - 1));		\
+		pp = LOADU((const V *)(const void *)(q - 2));		\
+		lf = CMPEQ(a, vlf);					\
+		nwsp = OR(OR(CMPEQ(nx, vsp), CMPEQ(nx, vtab)),		\
+		    OR(CMPEQ(nx, vcr), CMPEQ(nx, vlf)));		\
+		bad = OR(ANDNOT(CMPEQ(pv, vcr), lf), OR(CMPEQ(a, vtab),	\
+		    AND(CMPEQ(a, vsp), nwsp)));				\
+		full = ANDNOT(CMPEQ(pp, vlf), AND(lf, CMPEQ(pv, vcr)));	\
+		m = (unsigned)MOVEMASK(bad);				\
+		fm = (unsigned)MOVEMASK(full);				\
+		if (m != 0)						\
+			fm &= (1u << __builtin_ctz(m)) - 1;		\
+		lb = fm ? q : lb;					\
+		lm = fm ? fm : lm;					\
+		if (m == 0) {						\
+			q += W;						\
+			continue;					\
+		}							\
+		q += __builtin_ctz(m);					\
+		if (*q == '\n' || (q = wsp_run(b, &seg, q, e)) == NULL)	\
+			break;						\
+	}								\
+	/* what ends a line with content goes; a fixed line is begun */	\
+	end = lm ? lb + (31 - __builtin_clz(lm)) + 1 : p;		\
+	if (end > seg) {						\
+		emit(b, seg, (size_t)(end - seg));			\
+		return (size_t)(end - p);				\
+	}								\
+	if (seg > p)							\
+		b->midline = 1;						\
+	return (size_t)(seg - p);					\
+}
+
+CLEAN_LINES(clean_sse2, , __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
+    _mm_cmpeq_epi8, _mm_and_si128, _mm_andnot_si128, _mm_movemask_epi8)
+#ifdef __x86_64__
+#define AVX2 __attribute__((__target__("avx2")))
+CLEAN_LINES(clean_avx2, AVX2, __m256i, 32, _mm256_loadu_si256,
+    _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
+    _mm256_andnot_si256, _mm256_movemask_epi8)
+#endif
+RELAXED_LINES(relaxed_sse2, , __m128i, 16, _mm_loadu_si128, _mm_set1_epi8,
+    _mm_cmpeq_epi8, _mm_and_si128, _mm_andnot_si128, _mm_or_si128,
+    _mm_movemask_epi8)
+#ifdef __x86_64__
+RELAXED_LINES(relaxed_avx2, AVX2, __m256i, 32, _mm256_loadu_si256,
+    _mm256_set1_epi8, _mm256_cmpeq_epi8, _mm256_and_si256,
+    _mm256_andnot_si256, _mm256_or_si256, _mm256_movemask_epi8)
+#endif
+
+
+static int
+use_avx2(void)
+{
+#ifdef __x86_64__
+	return !sse2_only && __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Lines at p that can go out fast; emitted, and their length returned.
+ * The vector loops need the two bytes before p in memory.  Inside the
  * chunk (start..e) they are; at its very start the first line is checked
- * here, by hand, and the loop starts at the second.
+ * here by hand (simple), or left to the line-by-line code (relaxed).
  */
 static size_t
-clean_lines(const unsigned char *start, const unsigned char *p,
-    const unsigned char *e, int relaxed)
+fast_lines(struct dkim_body *b, const unsigned char *start,
+    const unsigned char *p, const unsigned char *e)
 {
-	const unsigned char *lf, *q;
-	size_t k;
+	const unsigned char *lf, *p0 = p;
+	size_t k = 0;
 
-	if (p - start >= 2)
-		return clean_choose(relaxed)(p, e);
-	if ((lf = memchr(p, '\n', (size_t)(e - p))) == NULL || lf - p < 2 ||
-	    lf[-1] != '\r')
-		return 0;
-	if (relaxed) {
-		for (q = p; q < lf - 1; q++)
-			if (*q == '\t' || (*q == ' ' && (q[1] == ' ' ||
-			    q[1] == '\t' || q + 1 == lf - 1)))
-				return 0;
+	if (b->canon == DKIM_CANON_RELAXED) {
+		if (p - start < 2)
+			return 0;
+		return use_avx2() ? relaxed_avx2(b, p, e) :
+		    relaxed_sse2(b, p, e);
 	}
-	k = (size_t)(lf + 1 - p);
-	return k + clean_choose(relaxed)(lf + 1, e);
+	if (p - start < 2) {
+		if ((lf = memchr(p, '\n', (size_t)(e - p))) == NULL ||
+		    lf - p < 2 || lf[-1] != '\r')
+			return 0;
+		k = (size_t)(lf + 1 - p);
+		p = lf + 1;
+	}
+	k += use_avx2() ? clean_avx2(p, e) : clean_sse2(p, e);
+	if (k > 0)
+		emit(b, p0, k);
+	return k;
 }
 #endif
 
@@ -459,9 +546,7 @@ dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t n)
 	while (p < end) {
 #ifdef __SSE2__
 		if (!b->midline && !b->cr && !b->wsp && b->empties == 0 &&
-		    end - p > 64 && (k = clean_lines(start, p, end,
-		    b->canon == DKIM_CANON_RELAXED)) > 0) {
-			emit(b, p, k);
+		    end - p > 64 && (k = fast_lines(b, start, p, end)) > 0) {
 			p += k;
 			continue;
 		}
