@@ -772,7 +772,10 @@ struct batch {
 	int			 jobs;
 	pthread_t		*tid;
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
+	pthread_cond_t		 work;	  /* for idle workers */
+	pthread_cond_t		 room;	  /* for the submitter, window full */
+	int			 idle;	  /* workers waiting on work */
+	int			 full;	  /* the submitter waits on room */
 	struct item		 slot[WINDOW];
 	uint64_t		 submitted, started, printed;
 	int			 closing;
@@ -807,8 +810,10 @@ drain(struct batch *b)
 	    (it = &b->slot[b->printed % WINDOW])->done) {
 		print_item(b, it);
 		b->printed++;
-		pthread_cond_broadcast(&b->cv);
 	}
+	/* the submitter goes on when half the window is free, not at each */
+	if (b->full && b->submitted - b->printed <= WINDOW / 2)
+		pthread_cond_signal(&b->room);
 }
 
 static void *
@@ -819,8 +824,11 @@ worker(void *arg)
 
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
-		while (b->started == b->submitted && !b->closing)
-			pthread_cond_wait(&b->cv, &b->mu);
+		while (b->started == b->submitted && !b->closing) {
+			b->idle++;
+			pthread_cond_wait(&b->work, &b->mu);
+			b->idle--;
+		}
 		if (b->started == b->submitted)
 			break;
 		it = &b->slot[b->started++ % WINDOW];
@@ -843,8 +851,12 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 	char label[4096];
 
 	pthread_mutex_lock(&b->mu);
-	while (b->submitted - b->printed == WINDOW)
-		pthread_cond_wait(&b->cv, &b->mu);
+	if (b->submitted - b->printed == WINDOW) {
+		b->full = 1;
+		while (b->submitted - b->printed > WINDOW / 2)
+			pthread_cond_wait(&b->room, &b->mu);
+		b->full = 0;
+	}
 	it = &b->slot[b->submitted % WINDOW];
 	memset(it, 0, sizeof(*it));
 	it->path = path ? xstrdup(path) : NULL;
@@ -864,7 +876,8 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 	}
 	b->submitted++;
 	if (b->jobs > 1) {
-		pthread_cond_broadcast(&b->cv);
+		if (b->idle > 0)
+			pthread_cond_signal(&b->work);
 		pthread_mutex_unlock(&b->mu);
 		return;
 	}
@@ -1088,7 +1101,8 @@ run_batch(const struct opts *o, struct dkim_keysrc *ks, int argc,
 			close(fd);
 	}
 	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->cv, NULL);
+	pthread_cond_init(&b->work, NULL);
+	pthread_cond_init(&b->room, NULL);
 	if (b->jobs > 1) {
 		b->tid = xcalloc((size_t)b->jobs, sizeof(*b->tid));
 		for (i = 0; i < b->jobs; i++)
@@ -1105,7 +1119,7 @@ run_batch(const struct opts *o, struct dkim_keysrc *ks, int argc,
 			submit_path(b, argv[i]);
 	pthread_mutex_lock(&b->mu);
 	b->closing = 1;
-	pthread_cond_broadcast(&b->cv);
+	pthread_cond_broadcast(&b->work);
 	pthread_mutex_unlock(&b->mu);
 	for (i = 0; i < b->jobs && b->tid != NULL; i++)
 		pthread_join(b->tid[i], NULL);
@@ -1117,7 +1131,8 @@ run_batch(const struct opts *o, struct dkim_keysrc *ks, int argc,
 		st_ = EXIT_NONE;
 	}
 	free(b->tid);
-	pthread_cond_destroy(&b->cv);
+	pthread_cond_destroy(&b->work);
+	pthread_cond_destroy(&b->room);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
 	return st_;

@@ -565,6 +565,15 @@ same "$T/want" "$T/got" "a Maildir: new/ then cur/, tmp/ left alone"
     >"$T/p4" 2>&1
 ( cd "$F" && dkim-verify --time $NOW -K "$K" -0 <"$T/list" ) >"$T/p1" 2>&1
 same "$T/p1" "$T/p4" "-0 -P 4: the same output as one at a time"
+# 12 times the list (660 messages) is more than twice the 256 in flight:
+# the submitter waits for room, workers for work, and the order holds
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do cat "$T/list"; done >"$T/list12"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do cat "$T/p1"; done >"$T/want"
+for j in 2 3; do
+	( cd "$F" && dkim-verify --time $NOW -K "$K" -0 -P $j <"$T/list12" ) \
+	    >"$T/got" 2>&1
+	same "$T/want" "$T/got" "-0 -P $j, 660 messages: in order, none lost"
+done
 n=0
 for f in "$F"/*.eml; do
 	k=$(grep -c '^DKIM-Signature:' "$f")
