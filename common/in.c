@@ -185,23 +185,26 @@ spool_add(struct dkim_in *in, const unsigned char *p, size_t n)
 
 /* ---- the mapped window ---- */
 
+/* atomics: a SIGBUS in another thread reads them while the owner writes */
 static int		 win_owned;	/* claimed by an input */
-static unsigned char	*volatile win_base;
-static volatile size_t	 win_len;
+static uintptr_t	 win_base;
+static size_t		 win_len;
 static volatile sig_atomic_t win_bad;	/* the file shrank */
 static size_t		 pagesz;
 
 static void
 on_sigbus(int sig, siginfo_t *si, void *uc)
 {
-	uintptr_t a = (uintptr_t)si->si_addr, b = (uintptr_t)win_base;
+	uintptr_t a = (uintptr_t)si->si_addr;
+	uintptr_t b = __atomic_load_n(&win_base, __ATOMIC_RELAXED);
+	size_t len = __atomic_load_n(&win_len, __ATOMIC_RELAXED);
 	int e = errno;
 
 	(void)uc;
-	if (b != 0 && a - b < win_len) {
+	if (b != 0 && a - b < len) {
 		/* zeros from the page that is gone to the end of the window */
 		a &= ~(uintptr_t)(pagesz - 1);
-		if (mmap((void *)a, b + win_len - a, PROT_READ, MAP_PRIVATE |
+		if (mmap((void *)a, b + len - a, PROT_READ, MAP_PRIVATE |
 		    MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
 			win_bad = 1;
 			errno = e;
@@ -244,8 +247,8 @@ win_drop(struct dkim_in *in)
 
 	if (in->win == NULL)
 		return 0;
-	win_len = 0;
-	win_base = NULL;
+	__atomic_store_n(&win_len, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&win_base, 0, __ATOMIC_RELAXED);
 	munmap(in->win, in->winlen);
 	in->win = NULL;
 	in->data = in->buf;
@@ -302,8 +305,8 @@ fill_map(struct dkim_in *in)
 	}
 	in->win = w;
 	in->winlen = skew + len;
-	win_len = in->winlen;
-	win_base = in->win;
+	__atomic_store_n(&win_len, in->winlen, __ATOMIC_RELAXED);
+	__atomic_store_n(&win_base, (uintptr_t)in->win, __ATOMIC_RELAXED);
 	if (lseek(in->fd, off + (off_t)len, SEEK_SET) == -1) {
 		(void)win_drop(in);
 		return DKIM_ERR_IO;

@@ -139,7 +139,15 @@ eq "$(cat "$T/six.after")" "after: 0" "dkim-sign, 6 MB stdin: offset at the end"
 { IFS= read -r line; dkim-verify --time $NOW -K "$K" -A $ID; } \
     <"$T/six.o" >"$T/six.i"
 same "$T/six.v" "$T/six.i" "dkim-verify -A, 6 MB stdin at an offset"
-rm -f "$T"/six*
+# big files in a batch: one thread maps a window at a time, the others
+# read(2) meanwhile; the same results either way
+mkdir -p "$T/bigmd/new" "$T/bigmd/cur"
+for i in 1 2 3 4; do cp "$T/six.s" "$T/bigmd/new/$i"; done
+dkim-verify --time $NOW -K "$K" -P 1 "$T/bigmd" >"$T/six.p1"
+dkim-verify --time $NOW -K "$K" -P 3 "$T/bigmd" >"$T/six.p3"
+eq "$(grep -c ': dkim=pass' "$T/six.p3")" 4 "-P 3, four 6 MB files: all pass"
+same "$T/six.p1" "$T/six.p3" "-P 3, four 6 MB files: the same as -P 1"
+rm -rf "$T"/six* "$T/bigmd"
 
 # a mapped file that shrinks under the reader: zeros stand in for the
 # pages that are gone and the next read says so, instead of SIGBUS; a
