@@ -422,7 +422,7 @@ wsp_run(struct dkim_body *b, const unsigned char **seg,
 }
 
 /*
- * Relaxed: like the simple scan below, but the common runs of WSP are
+ * Relaxed: like the simple scan above, but the common runs of WSP are
  * fixed in passing (wsp_run()) instead of ending the run of lines, so a
  * body with some double spaces or trailing blanks stays on the fast path.
  * Emits what it passes and returns how far it got: to the end of the last
