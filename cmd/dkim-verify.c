@@ -4,6 +4,7 @@
  * with an Authentication-Results field (RFC 8601) for procmail and
  * maildrop.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -643,6 +644,7 @@ struct item {
 	struct dkim_buf	 out, err;
 	int		 status;
 	int		 done;
+	int		 held;	/* counted in the batch's fds */
 };
 
 static int
@@ -763,6 +765,7 @@ run_item(const struct opts *o, struct dkim_keysrc *ks, struct item *it)
 /* ---- batches: files, mboxes, Maildirs, -0 lists; -P threads ---- */
 
 #define WINDOW	256	/* messages in flight; bounds memory */
+#define FDS	32	/* files held open ahead of the workers, at most */
 
 struct batch {
 	const struct opts	*o;
@@ -776,6 +779,8 @@ struct batch {
 	pthread_cond_t		 room;	  /* for the submitter, window full */
 	int			 idle;	  /* workers waiting on work */
 	int			 full;	  /* the submitter waits on room */
+	int			 fds;	  /* open files in flight */
+	int			 maxfds;  /* and how many may be */
 	struct item		 slot[WINDOW];
 	uint64_t		 submitted, started, printed;
 	int			 closing;
@@ -811,8 +816,9 @@ drain(struct batch *b)
 		print_item(b, it);
 		b->printed++;
 	}
-	/* the submitter goes on when half the window is free, not at each */
-	if (b->full && b->submitted - b->printed <= WINDOW / 2)
+	/* the submitter goes on when half the room is free, not at each */
+	if (b->full && b->submitted - b->printed <= WINDOW / 2 &&
+	    b->fds <= b->maxfds / 2)
 		pthread_cond_signal(&b->room);
 }
 
@@ -836,6 +842,8 @@ worker(void *arg)
 		run_item(b->o, b->ks, it);
 		pthread_mutex_lock(&b->mu);
 		it->done = 1;
+		if (it->held)
+			b->fds--;
 		drain(b);
 	}
 	pthread_mutex_unlock(&b->mu);
@@ -851,9 +859,11 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 	char label[4096];
 
 	pthread_mutex_lock(&b->mu);
-	if (b->submitted - b->printed == WINDOW) {
+	if (b->submitted - b->printed == WINDOW ||
+	    (fd != -1 && b->fds >= b->maxfds)) {
 		b->full = 1;
-		while (b->submitted - b->printed > WINDOW / 2)
+		while (b->submitted - b->printed > WINDOW / 2 ||
+		    b->fds > b->maxfds / 2)
 			pthread_cond_wait(&b->room, &b->mu);
 		b->full = 0;
 	}
@@ -865,6 +875,10 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 	it->msgno = msgno;
 	it->off = off;
 	it->len = len;
+	if (fd != -1 && b->jobs > 1) {
+		it->held = 1;
+		b->fds++;
+	}
 	if (b->prefix && path == NULL)
 		it->label = xstrdup("-");
 	else if (b->prefix) {
@@ -1076,6 +1090,25 @@ submit_list(struct batch *b)
 	free(line);
 }
 
+/*
+ * How many open files may wait for, or be with, the workers.  Not the
+ * whole window: 256 descriptors fail with EMFILE under a low "ulimit -n",
+ * and growing a threaded process's descriptor table past its first 64
+ * makes Linux wait for an RCU grace period, some milliseconds each time,
+ * while the workers run dry (-P 2 then ran no faster than -P 1).
+ */
+static int
+max_fds(int jobs)
+{
+	struct rlimit rl;
+	rlim_t n = 2 * (rlim_t)jobs > FDS ? 2 * (rlim_t)jobs : FDS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && n > rl.rlim_cur / 2)
+		n = rl.rlim_cur / 2;
+	return n > 0 ? (int)n : 1;
+}
+
 static int
 run_batch(const struct opts *o, struct dkim_keysrc *ks, int argc,
     char **argv)
@@ -1087,6 +1120,7 @@ run_batch(const struct opts *o, struct dkim_keysrc *ks, int argc,
 	b->o = o;
 	b->ks = ks;
 	b->jobs = o->jobs;
+	b->maxfds = max_fds(b->jobs);
 	/* labels unless it is one plain message (stdin or a single file) */
 	b->prefix = o->list || argc > 1 || (argc == 1 &&
 	    stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode));

@@ -574,6 +574,24 @@ for j in 2 3; do
 	    >"$T/got" 2>&1
 	same "$T/want" "$T/got" "-0 -P $j, 660 messages: in order, none lost"
 done
+# Files held open for the workers are bounded, not the whole window:
+# under a low "ulimit -n" no message is lost to EMFILE.
+for j in 2 3; do
+	( ulimit -n 40 && cd "$F" &&
+	    dkim-verify --time $NOW -K "$K" -0 -P $j <"$T/list12" ) \
+	    >"$T/got" 2>&1
+	same "$T/want" "$T/got" "-0 -P $j, ulimit -n 40: none lost to EMFILE"
+done
+mkdir -p "$T/md300/new" "$T/md300/cur"
+i=0
+while [ $i -lt 300 ]; do
+	cp "$F/good.eml" "$T/md300/new/$i"
+	i=$((i + 1))
+done
+( ulimit -n 40 && dkim-verify --time $NOW -K "$K" -P 2 "$T/md300" ) \
+    >"$T/got" 2>"$T/err"
+eq "$?.$(grep -c ': dkim=pass' "$T/got").$(wc -c <"$T/err")" "0.300.0" \
+    "a Maildir of 300, -P 2, ulimit -n 40: all pass, nothing on stderr"
 n=0
 for f in "$F"/*.eml; do
 	k=$(grep -c '^DKIM-Signature:' "$f")
