@@ -645,6 +645,7 @@ struct item {
 	int		 status;
 	int		 done;
 	int		 held;	/* counted in the batch's fds */
+	int		 entry;	/* a directory's: open it, skip it if not a file */
 };
 
 static int
@@ -730,6 +731,7 @@ out:
 static void
 run_item(const struct opts *o, struct dkim_keysrc *ks, struct item *it)
 {
+	struct stat st;
 	struct dkim_in *in;
 	const char *name;
 	char label[4096];
@@ -741,11 +743,20 @@ run_item(const struct opts *o, struct dkim_keysrc *ks, struct item *it)
 	} else if ((fd = it->fd) != -1) {
 		it->fd = -1;	/* ours to close now */
 		name = it->path;
-	} else if ((fd = open(it->path, O_RDONLY | O_CLOEXEC)) == -1) {
+	} else if ((fd = open(it->path, O_RDONLY | O_CLOEXEC |
+	    (it->entry ? O_NONBLOCK : 0))) == -1) {
 		item_fail(it, EX_NOINPUT, it->path, strerror(errno));
 		return;
 	} else
 		name = it->path;
+	if (it->entry) {
+		/* a FIFO, socket or directory there is not a message */
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return;
+		}
+		it->size = st.st_size;
+	}
 	if (it->msgno > 0) {
 		snprintf(label, sizeof(label), "%s:%d", it->path, it->msgno);
 		name = label;
@@ -853,7 +864,7 @@ worker(void *arg)
 
 static void
 submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
-    int fd, off_t size)
+    int fd, off_t size, int entry)
 {
 	struct item *it;
 	char label[4096];
@@ -875,6 +886,7 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 	it->msgno = msgno;
 	it->off = off;
 	it->len = len;
+	it->entry = entry;
 	if (fd != -1 && b->jobs > 1) {
 		it->held = 1;
 		b->fds++;
@@ -905,7 +917,7 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 static void
 submit(struct batch *b, const char *path, int msgno, off_t off, off_t len)
 {
-	submit_fd(b, path, msgno, off, len, -1, -1);
+	submit_fd(b, path, msgno, off, len, -1, -1, 0);
 }
 
 /*
@@ -955,24 +967,14 @@ submit_mbox(struct batch *b, const char *path, int fd)
 		submit(b, path, msgno, start, pos - start);
 }
 
-/* A file of a directory: a message if it is a regular file. */
+/*
+ * A file of a directory: the worker opens it, so that the opening is
+ * shared among the threads and the submitter need not wake for it.
+ */
 static void
-submit_file(struct batch *b, const char *path)
+submit_entry(struct batch *b, const char *path)
 {
-	struct stat st;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		warn("%s", path);
-		if (EX_NOINPUT > b->status)
-			b->status = EX_NOINPUT;
-		return;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return;
-	}
-	submit_fd(b, path, 0, 0, 0, fd, st.st_size);
+	submit_fd(b, path, 0, 0, 0, -1, -1, 1);
 }
 
 static int
@@ -1027,7 +1029,7 @@ submit_dir(struct batch *b, const char *path)
 		if (n > 1)
 			qsort(names, n, sizeof(*names), namecmp);
 		for (i = 0; i < n; i++) {
-			submit_file(b, names[i]);
+			submit_entry(b, names[i]);
 			free(names[i]);
 		}
 		n = 0;
@@ -1067,7 +1069,7 @@ submit_path(struct batch *b, const char *path)
 		close(fd);
 	} else	/* the item takes the open file: one open per message */
 		submit_fd(b, path, 0, 0, 0, fd, S_ISREG(st.st_mode) ?
-		    st.st_size : -1);
+		    st.st_size : -1, 0);
 }
 
 /* -0: NUL-separated paths on stdin, as find -print0 writes them. */

@@ -263,8 +263,12 @@ filter_fails 66 "dkim-verify: input missing" dkim-verify -K "$K" "$T/none.eml"
 mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp"
 cp "$T/s" "$T/md/cur/1"
 mkfifo "$T/md/cur/2"
-expect 0 "a Maildir with a FIFO: the message verified" timeout 10 \
-    dkim-verify --time $NOW -K "$K" "$T/md"
-eq "$(sed 's/ header\..*//' "$T/out")" "$T/md/cur/1: dkim=pass" \
-    "a Maildir with a FIFO: the FIFO skipped"
+mkdir "$T/md/new/sub"
+# the workers open the files of a directory: -P 2 and 3 skip the same
+for j in 1 2 3; do
+	expect 0 "-P $j, a Maildir with a FIFO: the message verified" \
+	    timeout 10 dkim-verify --time $NOW -K "$K" -P $j "$T/md"
+	eq "$(sed 's/ header\..*//' "$T/out")" "$T/md/cur/1: dkim=pass" \
+	    "-P $j, a Maildir with a FIFO and a directory: both skipped"
+done
 t_done
