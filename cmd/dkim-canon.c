@@ -246,6 +246,7 @@ main(int argc, char **argv)
 	long self = -1;
 
 	cmd_init();
+	cmd_no_crypto_strings();
 	parse_opts(argc, argv, &o);
 	cmd_need_stdout();
 	fd = cmd_open_input(argv[optind], &name);

@@ -239,9 +239,12 @@ generate(const struct opts *o)
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	else
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)o->bits);
-	if (pk == NULL)
+	if (pk == NULL) {
+		const char *why = ERR_reason_error_string(ERR_get_error());
+
 		errx(EX_SOFTWARE, "cannot generate the key: %s",
-		    ERR_reason_error_string(ERR_get_error()));
+		    why != NULL ? why : "libcrypto failed");
+	}
 	return pk;
 }
 

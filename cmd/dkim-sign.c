@@ -353,6 +353,7 @@ main(int argc, char **argv)
 	int fd, r;
 
 	cmd_init();
+	cmd_no_crypto_strings();
 	parse_opts(argc, argv, &o);
 	cmd_need_stdout();
 	for (i = 0; i < o.nk; i++)

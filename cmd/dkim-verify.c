@@ -1184,6 +1184,7 @@ main(int argc, char **argv)
 	int st;
 
 	cmd_init();
+	cmd_no_crypto_strings();
 	parse_opts(argc, argv, &o);
 	cmd_need_stdout();
 	argc -= optind;

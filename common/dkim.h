@@ -446,7 +446,8 @@ int	 dkim_key_equal(const struct evp_pkey_st *, const struct evp_pkey_st *);
  */
 int	 dkim_key_p(const struct evp_pkey_st *, char **out);
 /* A public key from decoded p= bytes: RSA SPKI or bare RSAPublicKey (RFC
- * 6376 erratum 3017); Ed25519 only as the raw 32 bytes. */
+ * 6376 erratum 3017); Ed25519 only as the raw 32 bytes.  DKIM_ERR_KEY: p=
+ * is not such a key; DKIM_ERR_CRYPTO: libcrypto could not load it here. */
 int	 dkim_key_from_p(enum dkim_keytype, const unsigned char *, size_t,
 	    struct evp_pkey_st **);
 
@@ -484,6 +485,7 @@ struct dkim_keyrec {
 /*
  * Parse a key record.  Anything that makes it unusable fails with a short
  * static *reason; a revoked key (empty p=) parses, with revoked set.
+ * DKIM_ERR_ALLOC and DKIM_ERR_CRYPTO are failures here, not the record's.
  * dkim_keyrec_clear() frees what parsing allocated.
  */
 int	 dkim_keyrec_parse(struct dkim_keyrec *, const char *, size_t,
@@ -697,7 +699,8 @@ int	 dkim_keysrc_get(struct dkim_keysrc *, const char *name,
 /*
  * Record i of txt (from dkim_keysrc_get), parsed once and kept for the
  * life of the source: a batch verifies against a key without decoding it
- * again.  0 and *kr, or nonzero and *reason (as dkim_keyrec_parse).
+ * again.  0 and *kr, or nonzero and *reason (as dkim_keyrec_parse); a
+ * local failure (DKIM_ERR_ALLOC, DKIM_ERR_CRYPTO) is not kept.
  */
 int	 dkim_keysrc_keyrec(struct dkim_keysrc *, const struct dkim_txt *,
 	    size_t i, const struct dkim_keyrec **kr, const char **reason);

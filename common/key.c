@@ -274,8 +274,9 @@ dkim_key_from_p(enum dkim_keytype t, const unsigned char *p, size_t n,
 	if (t == DKIM_KEY_ED25519) {
 		if (n != ED25519_LEN)
 			return DKIM_ERR_KEY;
+		/* any 32 bytes load: a failure is libcrypto's, not p='s */
 		*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, p, n);
-		return *out ? 0 : DKIM_ERR_KEY;
+		return *out ? 0 : DKIM_ERR_CRYPTO;
 	}
 	if (n > INT32_MAX)
 		return DKIM_ERR_KEY;

@@ -144,6 +144,7 @@ dkim_keyrec_parse(struct dkim_keyrec *kr, const char *txt, size_t len,
 		return 0;
 	}
 	if ((der = malloc(p->vallen)) == NULL) {
+		*reason = "out of memory";
 		r = DKIM_ERR_ALLOC;
 		goto out;
 	}
@@ -154,7 +155,12 @@ dkim_keyrec_parse(struct dkim_keyrec *kr, const char *txt, size_t len,
 		r = 0;
 		goto out;
 	}
-	if (dkim_key_from_p(kr->k, der, derlen, &kr->pkey) != 0)
+	if ((r = dkim_key_from_p(kr->k, der, derlen, &kr->pkey)) ==
+	    DKIM_ERR_CRYPTO) {
+		*reason = "libcrypto cannot load the key here";
+		goto out;
+	}
+	if (r != 0)
 		BAD(kr->k == DKIM_KEY_ED25519 ?
 		    "key record p= is not a raw Ed25519 key" :
 		    "key record p= is not an RSA public key");

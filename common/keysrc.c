@@ -289,6 +289,13 @@ dkim_keysrc_keyrec(struct dkim_keysrc *ks, const struct dkim_txt *txt,
 	if (e->kstate[i] == 0) {
 		r = dkim_keyrec_parse(&e->kr[i], txt->rec[i], txt->len[i],
 		    &e->kreason[i]);
+		if (r == DKIM_ERR_ALLOC || r == DKIM_ERR_CRYPTO) {
+			/* ours, not the record's: tried again next time */
+			*reason = e->kreason[i];
+			dkim_keyrec_clear(&e->kr[i]);
+			pthread_mutex_unlock(&ks->mu);
+			return r;
+		}
 		e->kstate[i] = r == 0 ? 1 : -1;
 		/*
 		 * Settle any lazy state of the key now, under the lock, so

@@ -130,16 +130,25 @@ try_key(struct dkim_verify *vf, struct dkim_vresult *v,
 	int r;
 
 	t->res = DKIM_RES_PERMERROR;
-	if (dkim_keysrc_keyrec(vf->ks, txt, i, &kr, &t->reason) != 0)
+	if ((r = dkim_keysrc_keyrec(vf->ks, txt, i, &kr, &t->reason)) != 0) {
+		if (r == DKIM_ERR_ALLOC || r == DKIM_ERR_CRYPTO)
+			t->res = DKIM_RES_TEMPERROR;
 		return;
+	}
 	if ((t->reason = key_unusable(kr, &v->sig, vf->o.legacy)) != NULL)
 		return;
 	r = dkim_key_verify(kr->pkey, v->sig.alg, input->p, input->len,
 	    v->sig.b, v->sig.bsize);
+	/*
+	 * r < 0 is never the signature's fault (any wrong signature is
+	 * r == 0): libcrypto could not hash or set up here, out of memory
+	 * or refused by the local openssl.cnf.  Another try may pass.
+	 */
 	t->res = r == 1 ? DKIM_RES_PASS : r == 0 ? DKIM_RES_FAIL :
-	    DKIM_RES_PERMERROR;
+	    DKIM_RES_TEMPERROR;
 	t->reason = r == 1 ? NULL : r == 0 ? "signature mismatch" :
-	    "signature could not be checked";
+	    r == DKIM_ERR_ALLOC ? "out of memory" :
+	    "libcrypto could not check the signature";
 	if (!v->have_key || r == 1) {
 		v->have_key = 1;
 		v->ktype = kr->k;
@@ -247,7 +256,8 @@ check_sig(struct dkim_verify *vf, struct dkim_vresult *v, size_t nth)
 	if (v->res != DKIM_RES_NONE)
 		return;
 	if ((v->hasher = hasher_for(vf, s)) < 0)
-		decide(v, DKIM_RES_TEMPERROR, "out of memory");
+		decide(v, DKIM_RES_TEMPERROR,
+		    "cannot hash the body (libcrypto, or out of memory)");
 }
 
 int

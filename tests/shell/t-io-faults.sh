@@ -271,4 +271,38 @@ for j in 1 2 3; do
 	eq "$(sed 's/ header\..*//' "$T/out")" "$T/md/cur/1: dkim=pass" \
 	    "-P $j, a Maildir with a FIFO and a directory: both skipped"
 done
+# --- an openssl.cnf that leaves no usable algorithm: default properties
+# fips=yes, and no FIPS provider.  Our filters skip loading libcrypto's
+# error strings, but must still read openssl.cnf; a failure of the
+# local libcrypto is not the signature's: temperror (75), not permerror.
+cat >"$T/fips.cnf" <<'EOF'
+openssl_conf = openssl_init
+[openssl_init]
+alg_section = evp_properties
+[evp_properties]
+default_properties = "fips=yes"
+EOF
+EDKEY=$(private_copy "$TD/verify/keys/ed25519.pem")
+dkim-sign -d example.com -s ed -k "$EDKEY" -t $NOW "$T/m" >"$T/s-ed"
+for f in s s-ed; do
+	case $f in
+	s) why="could not check the signature" ;;
+	*) why="cannot load the key here" ;;
+	esac
+	OPENSSL_CONF=$T/fips.cnf dkim-verify --time $NOW -K "$K" "$T/$f" \
+	    >"$T/out" 2>"$T/err"
+	eq "$?.$(sed 's/ header\..*//' "$T/out")" \
+	    "75.dkim=temperror (libcrypto $why)" \
+	    "$f, openssl.cnf allows nothing: temperror, exit 75"
+done
+OPENSSL_CONF=$T/fips.cnf dkim-verify --time $NOW -K "$K" -P 2 "$T/s-ed" \
+    "$T/s-ed" >"$T/out" 2>&1
+eq "$?.$(grep -c 'temperror (libcrypto cannot load' "$T/out")" "75.2" \
+    "-P 2, openssl.cnf allows nothing: not kept as the record's fault"
+filter_fails 70 "dkim-sign, openssl.cnf allows nothing: exit 70" \
+    env OPENSSL_CONF="$T/fips.cnf" dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/m"
+OPENSSL_CONF=$T/fips.cnf dkim-keygen -t ed25519 >"$T/out" 2>"$T/err"
+eq "$?.$(grep -c 'cannot generate the key: [a-z]' "$T/err").$(grep -c \
+    'null' "$T/err")" "70.1.0" \
+    "dkim-keygen, openssl.cnf allows nothing: libcrypto's reason, exit 70"
 t_done
