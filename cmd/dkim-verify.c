@@ -264,8 +264,9 @@ text_results(const struct dkim_verify *vf, const char *label,
 		r = dkim_buf_printf(b, "%s%sdkim=none\n", label ? label : "",
 		    label ? ": " : "");
 	for (i = 0; i < n && r == 0; i++) {
-		if (label != NULL)
-			r = dkim_buf_printf(b, "%s: ", label);
+		if (label != NULL && (r = dkim_buf_append(b, label,
+		    strlen(label))) == 0)
+			r = dkim_buf_append(b, ": ", 2);
 		if (r == 0)
 			r = dkim_ar_resinfo(dkim_verify_result(vf, i), b);
 		if (r == 0)
@@ -809,8 +810,9 @@ print_item(struct batch *b, struct item *it)
 		b->status = it->status;
 	if (it->fd != -1)
 		close(it->fd);
+	if (it->label != it->path)
+		free(it->label);
 	free(it->path);
-	free(it->label);
 	dkim_buf_free(&it->out);
 	dkim_buf_free(&it->err);
 	memset(it, 0, sizeof(*it));
@@ -893,13 +895,11 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 	}
 	if (b->prefix && path == NULL)
 		it->label = xstrdup("-");
-	else if (b->prefix) {
-		if (msgno > 0)
-			snprintf(label, sizeof(label), "%s:%d", path, msgno);
-		else
-			snprintf(label, sizeof(label), "%s", path);
+	else if (b->prefix && msgno > 0) {
+		snprintf(label, sizeof(label), "%s:%d", path, msgno);
 		it->label = xstrdup(label);
-	}
+	} else if (b->prefix)
+		it->label = it->path;	/* the same string: freed once */
 	b->submitted++;
 	if (b->jobs > 1) {
 		if (b->idle > 0)

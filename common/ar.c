@@ -55,6 +55,17 @@ put_auid(struct dkim_buf *b, const char *s)
 	return r;
 }
 
+/* " name=value", or what is before value and value: no format to parse */
+static int
+put2(struct dkim_buf *b, const char *a, const char *s)
+{
+	int r;
+
+	if ((r = dkim_buf_append(b, a, strlen(a))) != 0)
+		return r;
+	return dkim_buf_append(b, s, strlen(s));
+}
+
 int
 dkim_ar_resinfo(const struct dkim_vresult *v, struct dkim_buf *b)
 {
@@ -63,33 +74,31 @@ dkim_ar_resinfo(const struct dkim_vresult *v, struct dkim_buf *b)
 	size_t i, k;
 	int r;
 
-	if ((r = dkim_buf_printf(b, "dkim=%s", dkim_result_name(v->res))) != 0)
+	if ((r = put2(b, "dkim=", dkim_result_name(v->res))) != 0)
 		return r;
-	if (v->reason != NULL &&
-	    (r = dkim_buf_printf(b, " (%s)", v->reason)) != 0)
+	if (v->reason != NULL && ((r = put2(b, " (", v->reason)) != 0 ||
+	    (r = dkim_buf_putc(b, ')')) != 0))
 		return r;
-	if (v->testing && (r = dkim_buf_printf(b, " (key in test mode)")) != 0)
+	if (v->testing && (r = put2(b, " (key in test mode)", "")) != 0)
 		return r;
 	/* d= and s= were validated as DNS names before being kept */
-	if (s->d[0] != '\0' &&
-	    (r = dkim_buf_printf(b, " header.d=%s", s->d)) != 0)
+	if (s->d[0] != '\0' && (r = put2(b, " header.d=", s->d)) != 0)
 		return r;
 	if (s->i[0] != '\0') {
 		struct dkim_buf auid = { NULL, 0, 0 };
 
 		if ((r = put_auid(&auid, s->i)) == 0 &&
 		    auid.len <= AR_MAX_AUID &&
-		    (r = dkim_buf_printf(b, " header.i=")) == 0)
+		    (r = put2(b, " header.i=", "")) == 0)
 			r = dkim_buf_append(b, auid.p, auid.len);
 		dkim_buf_free(&auid);
 		if (r != 0)
 			return r;
 	}
-	if (s->s[0] != '\0' &&
-	    (r = dkim_buf_printf(b, " header.s=%s", s->s)) != 0)
+	if (s->s[0] != '\0' && (r = put2(b, " header.s=", s->s)) != 0)
 		return r;
 	if (s->alg != DKIM_ALG_UNKNOWN &&
-	    (r = dkim_buf_printf(b, " header.a=%s", dkim_alg_name(s->alg))) != 0)
+	    (r = put2(b, " header.a=", dkim_alg_name(s->alg))) != 0)
 		return r;
 	/* RFC 6008: the first 8 characters of b=, enough to tell apart */
 	for (i = k = 0; s->b64 != NULL && i < s->b64len && k < 8; i++) {
@@ -100,7 +109,7 @@ dkim_ar_resinfo(const struct dkim_vresult *v, struct dkim_buf *b)
 			pfx[k++] = (char)c;
 	}
 	pfx[k] = '\0';
-	if (k > 0 && (r = dkim_buf_printf(b, " header.b=%s", pfx)) != 0)
+	if (k > 0 && (r = put2(b, " header.b=", pfx)) != 0)
 		return r;
 	return 0;
 }
