@@ -184,22 +184,17 @@ dkim_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
 	if (n > sizeof(stmp) && (tmp = malloc(n)) == NULL)
 		return DKIM_ERR_ALLOC;
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)s[i], cl = b64class[c];
 
-		switch (b64class[c]) {
-		case B_CHAR:
-			if (pad > 0)
-				goto out;	/* nothing may follow padding */
-			break;
-		case B_PAD:
+		/* the common case first, in as few steps as it takes */
+		tmp[m] = c;
+		if (cl == B_CHAR && pad == 0)
+			m++;
+		else if (cl == B_PAD) {
 			pad++;
-			break;
-		case B_FWS:
-			continue;
-		default:
-			goto out;
-		}
-		tmp[m++] = c;
+			m++;
+		} else if (cl != B_FWS)
+			goto out;	/* not base64, or a character after "=" */
 	}
 	if (m % 4 != 0 || pad > 2)
 		goto out;

@@ -108,6 +108,13 @@ perm "junk in b=" "b= is not valid base64" "$(std 'b=!!!junk***')"
 perm "b= with junk after the base64" "b= is not valid base64" \
     "$(std "b=$B%%")"
 perm "b= of one character" "b= is not valid base64" "$(std b=A)"
+perm "b= with base64 after its padding" "b= is not valid base64" \
+    "$(std "b=AA==$B")"
+perm "b= with three padding characters" "b= is not valid base64" \
+    "$(std "b=A===")"
+perm "bh= with folding after its padding, then more" \
+    "bh= is not a valid hash" "$(std "bh=$BH
+	A")"
 perm "b= empty" "b= is empty" "$(std "b=$E")"
 perm "b= of 2048 bytes" "b= too long" \
     "$(std "b=$(head -c 2048 /dev/zero | base64 -w 0)")"
