@@ -113,7 +113,22 @@ header_relaxed(const char *f, size_t n, struct dkim_buf *out)
 	 */
 	for (v = (size_t)(colon - f) + 1; v < n; v++) {
 		char c = f[v];
+		size_t s;
 
+		if ((unsigned char)c > ' ') {
+			/* a run relaxed keeps as it is, single SPs inside too */
+			if (pend && any)
+				*o++ = ' ';
+			pend = 0;
+			any = 1;
+			for (s = v; v + 1 < n && ((unsigned char)f[v + 1] > ' ' ||
+			    (f[v + 1] == ' ' && v + 2 < n &&
+			    (unsigned char)f[v + 2] > ' ')); v++)
+				;
+			memcpy(o, f + s, v + 1 - s);
+			o += v + 1 - s;
+			continue;
+		}
 		if (c == '\n' || (c == '\r' && v + 1 < n && f[v + 1] == '\n'))
 			continue;
 		if (wsp(c)) {
