@@ -4,7 +4,8 @@
 # input closed; key files and key tables that cannot be read, are
 # directories, FIFOs or devices (66, at once: nothing may wait on a FIFO);
 # inputs that are directories or missing (66); a temporary directory that
-# cannot be used.  On each failure: one line on stderr, nothing on stdout.
+# cannot be used; an openssl.cnf that leaves no algorithm usable.  On each
+# failure: one line on stderr, nothing on stdout.
 . "$(dirname "$0")/lib.sh"
 
 K=$TD/verify/keys.zone
@@ -300,7 +301,8 @@ OPENSSL_CONF=$T/fips.cnf dkim-verify --time $NOW -K "$K" -P 2 "$T/s-ed" \
 eq "$?.$(grep -c 'temperror (libcrypto cannot load' "$T/out")" "75.2" \
     "-P 2, openssl.cnf allows nothing: not kept as the record's fault"
 filter_fails 70 "dkim-sign, openssl.cnf allows nothing: exit 70" \
-    env OPENSSL_CONF="$T/fips.cnf" dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/m"
+    env OPENSSL_CONF="$T/fips.cnf" \
+    dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/m"
 OPENSSL_CONF=$T/fips.cnf dkim-keygen -t ed25519 >"$T/out" 2>"$T/err"
 eq "$?.$(grep -c 'cannot generate the key: [a-z]' "$T/err").$(grep -c \
     'null' "$T/err")" "70.1.0" \
