@@ -635,8 +635,21 @@ key_source(const struct opts *o, struct dkim_resolver **res,
 
 /* ---- one message ---- */
 
+/*
+ * A directory whose files are being verified, held open so that each is
+ * opened by its name in it (openat): a path is walked once, not once a
+ * file.  Closed when the submitter and the last of its files are done.
+ */
+struct dir {
+	DIR		*d;
+	int		 fd;	/* dirfd(d) */
+	int		 refs;	/* the submitter's, and one a file */
+};
+
 struct item {
 	char		*path;	/* NULL: stdin */
+	struct dir	*dir;	/* path's directory, open, or NULL */
+	size_t		 base;	/* where its name starts in path */
 	int		 fd;	/* open already, or -1 */
 	off_t		 size;	/* a regular file's, or -1 */
 	char		*label;	/* how results are prefixed, or NULL */
@@ -646,7 +659,6 @@ struct item {
 	int		 status;
 	int		 done;
 	int		 held;	/* counted in the batch's fds */
-	int		 entry;	/* a directory's: open it, skip it if not a file */
 };
 
 static int
@@ -744,13 +756,14 @@ run_item(const struct opts *o, struct dkim_keysrc *ks, struct item *it)
 	} else if ((fd = it->fd) != -1) {
 		it->fd = -1;	/* ours to close now */
 		name = it->path;
-	} else if ((fd = open(it->path, O_RDONLY | O_CLOEXEC |
-	    (it->entry ? O_NONBLOCK : 0))) == -1) {
+	} else if ((fd = it->dir != NULL ? openat(it->dir->fd,
+	    it->path + it->base, O_RDONLY | O_CLOEXEC | O_NONBLOCK) :
+	    open(it->path, O_RDONLY | O_CLOEXEC)) == -1) {
 		item_fail(it, EX_NOINPUT, it->path, strerror(errno));
 		return;
 	} else
 		name = it->path;
-	if (it->entry) {
+	if (it->dir != NULL) {
 		/* a FIFO, socket or directory there is not a message */
 		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 			close(fd);
@@ -798,6 +811,18 @@ struct batch {
 	int			 closing;
 };
 
+/* Locked, or with no threads. */
+static void
+dir_put(struct batch *b, struct dir *d)
+{
+	if (--d->refs > 0)
+		return;
+	closedir(d->d);
+	if (b->jobs > 1)
+		b->fds--;
+	free(d);
+}
+
 static void
 print_item(struct batch *b, struct item *it)
 {
@@ -810,6 +835,8 @@ print_item(struct batch *b, struct item *it)
 		b->status = it->status;
 	if (it->fd != -1)
 		close(it->fd);
+	if (it->dir != NULL)
+		dir_put(b, it->dir);
 	if (it->label != it->path)
 		free(it->label);
 	free(it->path);
@@ -864,22 +891,29 @@ worker(void *arg)
 	return NULL;
 }
 
+/* Locked: wait until half the window and half the open files are free. */
+static void
+wait_room(struct batch *b)
+{
+	b->full = 1;
+	while (b->submitted - b->printed > WINDOW / 2 ||
+	    b->fds > b->maxfds / 2)
+		pthread_cond_wait(&b->room, &b->mu);
+	b->full = 0;
+}
+
+/* dir: path is a file of that directory, to be opened in it. */
 static void
 submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
-    int fd, off_t size, int entry)
+    int fd, off_t size, struct dir *dir)
 {
 	struct item *it;
 	char label[4096];
 
 	pthread_mutex_lock(&b->mu);
 	if (b->submitted - b->printed == WINDOW ||
-	    (fd != -1 && b->fds >= b->maxfds)) {
-		b->full = 1;
-		while (b->submitted - b->printed > WINDOW / 2 ||
-		    b->fds > b->maxfds / 2)
-			pthread_cond_wait(&b->room, &b->mu);
-		b->full = 0;
-	}
+	    (fd != -1 && b->fds >= b->maxfds))
+		wait_room(b);
 	it = &b->slot[b->submitted % WINDOW];
 	memset(it, 0, sizeof(*it));
 	it->path = path ? xstrdup(path) : NULL;
@@ -888,7 +922,10 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 	it->msgno = msgno;
 	it->off = off;
 	it->len = len;
-	it->entry = entry;
+	if ((it->dir = dir) != NULL) {
+		dir->refs++;
+		it->base = (size_t)(strrchr(it->path, '/') + 1 - it->path);
+	}
 	if (fd != -1 && b->jobs > 1) {
 		it->held = 1;
 		b->fds++;
@@ -917,7 +954,7 @@ submit_fd(struct batch *b, const char *path, int msgno, off_t off, off_t len,
 static void
 submit(struct batch *b, const char *path, int msgno, off_t off, off_t len)
 {
-	submit_fd(b, path, msgno, off, len, -1, -1, 0);
+	submit_fd(b, path, msgno, off, len, -1, -1, NULL);
 }
 
 /*
@@ -968,13 +1005,30 @@ submit_mbox(struct batch *b, const char *path, int fd)
 }
 
 /*
- * A file of a directory: the worker opens it, so that the opening is
- * shared among the threads and the submitter need not wake for it.
+ * A directory held open for its files, counted among the open files; a
+ * batch of many small directories waits for room like one of many files.
  */
-static void
-submit_entry(struct batch *b, const char *path)
+static struct dir *
+dir_open(struct batch *b, const char *path)
 {
-	submit_fd(b, path, 0, 0, 0, -1, -1, 1);
+	struct dir *d = xcalloc(1, sizeof(*d));
+	int e;
+
+	pthread_mutex_lock(&b->mu);
+	if (b->jobs > 1 && b->fds >= b->maxfds)
+		wait_room(b);
+	if ((d->d = opendir(path)) != NULL && b->jobs > 1)
+		b->fds++;
+	e = errno;
+	pthread_mutex_unlock(&b->mu);
+	if (d->d == NULL) {
+		free(d);
+		errno = e;	/* for the caller's message */
+		return NULL;
+	}
+	d->fd = dirfd(d->d);
+	d->refs = 1;
+	return d;
 }
 
 static int
@@ -993,7 +1047,7 @@ submit_dir(struct batch *b, const char *path)
 	char p[4096], **names = NULL;
 	size_t n = 0, cap = 0, i, k, len;
 	int maildir = 0;
-	DIR *d;
+	struct dir *d;
 
 	for (k = 0; k < 2; k++) {
 		snprintf(p, sizeof(p), "%s/%s", path, sub[k]);
@@ -1005,7 +1059,7 @@ submit_dir(struct batch *b, const char *path)
 			snprintf(p, sizeof(p), "%s/%s", path, sub[k]);
 		else
 			snprintf(p, sizeof(p), "%s", path);
-		if ((d = opendir(p)) == NULL) {
+		if ((d = dir_open(b, p)) == NULL) {
 			if (maildir && errno == ENOENT)
 				continue;
 			warn("%s", p);
@@ -1013,7 +1067,7 @@ submit_dir(struct batch *b, const char *path)
 				b->status = EX_NOINPUT;
 			continue;
 		}
-		while ((de = readdir(d)) != NULL) {
+		while ((de = readdir(d->d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
 			if (n == cap) {
@@ -1024,15 +1078,17 @@ submit_dir(struct batch *b, const char *path)
 			names[n] = xmalloc(len);
 			snprintf(names[n++], len, "%s/%s", p, de->d_name);
 		}
-		closedir(d);
 		/* a stable order: by name within new/, then cur/ */
 		if (n > 1)
 			qsort(names, n, sizeof(*names), namecmp);
 		for (i = 0; i < n; i++) {
-			submit_entry(b, names[i]);
+			submit_fd(b, names[i], 0, 0, 0, -1, -1, d);
 			free(names[i]);
 		}
 		n = 0;
+		pthread_mutex_lock(&b->mu);
+		dir_put(b, d);
+		pthread_mutex_unlock(&b->mu);
 	}
 	free(names);
 }
@@ -1069,7 +1125,7 @@ submit_path(struct batch *b, const char *path)
 		close(fd);
 	} else	/* the item takes the open file: one open per message */
 		submit_fd(b, path, 0, 0, 0, fd, S_ISREG(st.st_mode) ?
-		    st.st_size : -1, 0);
+		    st.st_size : -1, NULL);
 }
 
 /* -0: NUL-separated paths on stdin, as find -print0 writes them. */

@@ -592,6 +592,18 @@ done
     >"$T/got" 2>"$T/err"
 eq "$?.$(grep -c ': dkim=pass' "$T/got").$(wc -c <"$T/err")" "0.300.0" \
     "a Maildir of 300, -P 2, ulimit -n 40: all pass, nothing on stderr"
+# a directory stays open while its files are verified (they are opened
+# in it): 120 directories of one message each count as open files too
+i=0
+while [ $i -lt 120 ]; do
+	mkdir "$T/d$i"
+	cp "$F/good.eml" "$T/d$i/m"
+	i=$((i + 1))
+done
+( ulimit -n 40 && cd "$T" && dkim-verify --time $NOW -K "$K" -P 3 d* ) \
+    >"$T/got" 2>"$T/err"
+eq "$?.$(grep -c '^d[0-9]*/m: dkim=pass' "$T/got").$(wc -c <"$T/err")" \
+    "0.120.0" "120 directories, -P 3, ulimit -n 40: all pass, in place"
 n=0
 for f in "$F"/*.eml; do
 	k=$(grep -c '^DKIM-Signature:' "$f")
