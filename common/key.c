@@ -11,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/decoder.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -264,6 +266,48 @@ dkim_key_p(const EVP_PKEY *k, char **out)
 	return 0;
 }
 
+/*
+ * A SubjectPublicKeyInfo (RFC 5280 4.1.2.7) split by OpenSSL's DER
+ * templates, the key left undecoded: d2i_PUBKEY sets up libcrypto's
+ * decoder machinery, 0.6 ms the first time and 0.25 ms every time after,
+ * where the RSAPublicKey inside decodes in microseconds.
+ */
+typedef struct {
+	X509_ALGOR	*alg;
+	ASN1_BIT_STRING	*key;
+} DKIM_SPKI;
+
+ASN1_SEQUENCE(DKIM_SPKI) = {
+	ASN1_SIMPLE(DKIM_SPKI, alg, X509_ALGOR),
+	ASN1_SIMPLE(DKIM_SPKI, key, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(DKIM_SPKI)
+
+/*
+ * An RSA key from SPKI, as lenient as d2i_PUBKEY was here (parameters,
+ * unused bits and bytes after the key in the BIT STRING are not looked
+ * at), but rsaEncryption only, and all of p= used.
+ */
+static EVP_PKEY *
+rsa_spki(const unsigned char *p, size_t n)
+{
+	const unsigned char *q = p, *k;
+	const ASN1_OBJECT *oid;
+	EVP_PKEY *out = NULL;
+	DKIM_SPKI *s;
+
+	s = (DKIM_SPKI *)(void *)ASN1_item_d2i(NULL, &q, (long)n,
+	    ASN1_ITEM_rptr(DKIM_SPKI));
+	if (s == NULL)
+		return NULL;
+	X509_ALGOR_get0(&oid, NULL, NULL, s->alg);
+	if (q == p + n && OBJ_obj2nid(oid) == NID_rsaEncryption) {
+		k = s->key->data;
+		out = d2i_PublicKey(EVP_PKEY_RSA, NULL, &k, s->key->length);
+	}
+	ASN1_item_free((ASN1_VALUE *)(void *)s, ASN1_ITEM_rptr(DKIM_SPKI));
+	return out;
+}
+
 int
 dkim_key_from_p(enum dkim_keytype t, const unsigned char *p, size_t n,
     EVP_PKEY **out)
@@ -280,14 +324,11 @@ dkim_key_from_p(enum dkim_keytype t, const unsigned char *p, size_t n,
 	}
 	if (n > INT32_MAX)
 		return DKIM_ERR_KEY;
-	*out = d2i_PUBKEY(NULL, &q, (long)n);
-	if (*out == NULL) {
-		q = p;
-		*out = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)n);
-	}
-	/* all of p, and an RSA key, or nothing */
-	if (*out != NULL && (q != p + n ||
-	    EVP_PKEY_get_base_id(*out) != EVP_PKEY_RSA)) {
+	if ((*out = rsa_spki(p, n)) != NULL)
+		return 0;
+	*out = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)n);
+	/* a bare RSAPublicKey: all of p, or nothing */
+	if (*out != NULL && q != p + n) {
 		EVP_PKEY_free(*out);
 		*out = NULL;
 	}
