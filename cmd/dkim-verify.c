@@ -868,6 +868,8 @@ worker(void *arg)
 	struct batch *b = arg;
 	struct item *it;
 
+	/* libcrypto's first use, while the submitter lists the batch */
+	dkim_key_warm();
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
 		while (b->started == b->submitted && !b->closing) {

@@ -14,6 +14,7 @@
 #include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/decoder.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -201,6 +202,32 @@ dkim_key_prepare(EVP_PKEY *k)
 		(void)EVP_PKEY_verify_init(c);
 		EVP_PKEY_CTX_free(c);
 	}
+}
+
+/*
+ * Fetch what verification uses, so that libcrypto's set-up on first use
+ * (its name map and method stores: about 1 ms) is done by a thread that
+ * would otherwise wait while a batch is being listed.  What is fetched
+ * stays in libcrypto's cache; failures are left for real use to report.
+ */
+void
+dkim_key_warm(void)
+{
+	static const char *const alg[] = { "RSA", "ED25519" };
+	EVP_KEYMGMT *km;
+	EVP_SIGNATURE *sig;
+	EVP_MD *md;
+	size_t i;
+
+	if ((md = EVP_MD_fetch(NULL, "SHA256", NULL)) != NULL)
+		EVP_MD_free(md);
+	for (i = 0; i < sizeof(alg) / sizeof(alg[0]); i++) {
+		if ((km = EVP_KEYMGMT_fetch(NULL, alg[i], NULL)) != NULL)
+			EVP_KEYMGMT_free(km);
+		if ((sig = EVP_SIGNATURE_fetch(NULL, alg[i], NULL)) != NULL)
+			EVP_SIGNATURE_free(sig);
+	}
+	ERR_clear_error();
 }
 
 int
