@@ -354,6 +354,7 @@ main(int argc, char **argv)
 
 	cmd_init();
 	cmd_no_crypto_strings();
+	cmd_sha256_drbg();
 	parse_opts(argc, argv, &o);
 	cmd_need_stdout();
 	for (i = 0; i < o.nk; i++)

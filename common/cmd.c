@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "cmd.h"
 
@@ -186,6 +187,20 @@ void
 cmd_no_crypto_strings(void)
 {
 	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
+/*
+ * An RSA signature draws random numbers for blinding.  libcrypto's
+ * default generator, CTR-DRBG, sets up every cipher libcrypto has to
+ * find AES (0.45 ms of a 3.5 ms one-message dkim-sign); HASH-DRBG over
+ * SHA-256, also of SP 800-90A and of 256-bit strength, uses the digest
+ * DKIM fetches anyway.  A generator set in openssl.cnf's [random]
+ * section still wins.  Before the first random number.
+ */
+void
+cmd_sha256_drbg(void)
+{
+	(void)RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256");
 }
 
 void

@@ -307,4 +307,30 @@ OPENSSL_CONF=$T/fips.cnf dkim-keygen -t ed25519 >"$T/out" 2>"$T/err"
 eq "$?.$(grep -c 'cannot generate the key: [a-z]' "$T/err").$(grep -c \
     'null' "$T/err")" "70.1.0" \
     "dkim-keygen, openssl.cnf allows nothing: libcrypto's reason, exit 70"
+# --- dkim-sign draws RSA blinding from HASH-DRBG over SHA-256, not
+# libcrypto's default CTR-DRBG, unless openssl.cnf names a generator: the
+# administrator's [random] section wins.  One that does not exist must
+# then fail the signing (78), not be replaced by ours.
+for g in HMAC-DRBG NO-SUCH-DRBG; do
+	cat >"$T/rand-$g.cnf" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+random = random_sect
+[random_sect]
+random = $g
+digest = SHA256
+EOF
+done
+OPENSSL_CONF=$T/rand-HMAC-DRBG.cnf dkim-sign -d example.com -s rsa \
+    -k "$KEY" -t $NOW "$T/m" >"$T/s-hmac" 2>"$T/err"
+expect 0 "dkim-sign, openssl.cnf names HMAC-DRBG: signs, and it verifies" \
+    dkim-verify --time $NOW -K "$K" "$T/s-hmac"
+filter_fails 78 "dkim-sign, openssl.cnf names a generator that does not \
+exist: it is not replaced by ours, exit 78" \
+    env OPENSSL_CONF="$T/rand-NO-SUCH-DRBG.cnf" \
+    dkim-sign -d example.com -s rsa -k "$KEY" -t $NOW "$T/m"
+OPENSSL_CONF=$T/rand-NO-SUCH-DRBG.cnf dkim-sign -d example.com -s ed \
+    -k "$EDKEY" -t $NOW "$T/m" >"$T/out" 2>"$T/err"
+eq "$?.$(grep -c '^DKIM-Signature:' "$T/out")" "0.1" \
+    "dkim-sign ed25519 draws no random numbers: that openssl.cnf is no matter"
 t_done
