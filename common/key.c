@@ -42,12 +42,54 @@ is_pem(const char *s, size_t n)
 	return memmem(s, n, "-----BEGIN ", 11) != NULL;
 }
 
+/*
+ * An unencrypted PKCS#8 Ed25519 key, as dkim-keygen and openssl genpkey
+ * write it, is these 16 bytes and the 32-byte seed (RFC 8410).
+ */
+static const unsigned char ed25519_p8[] = {
+	0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+	0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20
+};
+
+/*
+ * The first PEM block, when it is exactly such a key: made straight from
+ * the seed, without libcrypto's decoders (0.35 ms of a 2.5 ms signing).
+ * Anything else is left to PEM_read_bio_PrivateKey (returns 0).
+ */
+static int
+pem_ed25519(const char *s, size_t n, EVP_PKEY **out)
+{
+	BIO *bio;
+	char *name = NULL, *hdr = NULL;
+	unsigned char *der = NULL;
+	long len = 0;
+
+	if ((bio = BIO_new_mem_buf(s, (int)n)) == NULL)
+		return 0;
+	if (PEM_read_bio(bio, &name, &hdr, &der, &len) == 1 &&
+	    strcmp(name, "PRIVATE KEY") == 0 && hdr[0] == '\0' &&
+	    len == (long)sizeof(ed25519_p8) + ED25519_LEN &&
+	    memcmp(der, ed25519_p8, sizeof(ed25519_p8)) == 0)
+		*out = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+		    der + sizeof(ed25519_p8), ED25519_LEN);
+	OPENSSL_clear_free(der, len > 0 ? (size_t)len : 0);
+	OPENSSL_free(name);
+	OPENSSL_free(hdr);
+	BIO_free(bio);
+	ERR_clear_error();
+	return *out != NULL;
+}
+
 static int
 pem_private(const char *s, size_t n, EVP_PKEY **out)
 {
 	BIO *bio;
 
-	if (n > INT32_MAX || (bio = BIO_new_mem_buf(s, (int)n)) == NULL)
+	if (n > INT32_MAX)
+		return DKIM_ERR_ALLOC;
+	if (pem_ed25519(s, n, out))
+		return 0;
+	if ((bio = BIO_new_mem_buf(s, (int)n)) == NULL)
 		return DKIM_ERR_ALLOC;
 	*out = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);

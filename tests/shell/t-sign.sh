@@ -300,10 +300,21 @@ for k in rsa.pkcs1.pem rsa.b64 rsa.pkcs1.b64; do
 done
 dkim-sign -d example.com -s ed -k "$T/ed25519.key" -t $T0 \
     "$M/crlf-basic.eml" >"$T/want" 2>/dev/null
-for k in ed25519.pem ed25519.b64; do
+# A PKCS#8 Ed25519 key in PEM is made straight from its seed; the same key
+# by libcrypto's decoders (a PUBLIC KEY block first, or no armour) must
+# sign the same bytes, and an X25519 key of the same shape stays refused.
+openssl pkey -in "$T/ed25519.pem" -pubout >"$T/ed-pubfirst.pem"
+cat "$T/ed25519.pem" >>"$T/ed-pubfirst.pem"
+sed 's/$/\r/' "$T/ed25519.pem" >"$T/ed-crlf.pem"
+chmod 600 "$T/ed-pubfirst.pem" "$T/ed-crlf.pem"
+for k in ed25519.pem ed25519.b64 ed-pubfirst.pem ed-crlf.pem; do
 	run dkim-sign -d example.com -s ed -k "$T/$k" -t $T0 "$M/crlf-basic.eml"
 	same "$T/want" "$T/out" "Ed25519 key as $k"
 done
+(umask 077 && openssl genpkey -algorithm x25519 -out "$T/x25519.pem")
+filter_fails 78 "an X25519 key in PKCS#8: refused, exit 78" \
+    dkim-sign -d example.com -s ed -k "$T/x25519.pem" -t $T0 \
+    "$M/crlf-basic.eml"
 
 # ---------------------------------------------------------------------
 # Every message of testdata/msg/: pass-through, folding, bh= agreeing
