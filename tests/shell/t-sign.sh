@@ -294,10 +294,30 @@ done
 
 # every key file format gives the same bytes
 $SIGN -t $T0 "$M/crlf-basic.eml" >"$T/want" 2>/dev/null
-for k in rsa.pkcs1.pem rsa.b64 rsa.pkcs1.b64; do
+# PEM PKCS#8 and PKCS#1 RSA keys are read without libcrypto's decoders;
+# the same key by the decoders (armourless DER, a PUBLIC KEY block first)
+# must sign the same bytes.
+openssl pkey -in "$T/rsa.pem" -pubout >"$T/rsa-pubfirst.pem"
+cat "$T/rsa.pem" >>"$T/rsa-pubfirst.pem"
+sed 's/$/\r/' "$T/rsa.pkcs1.pem" >"$T/rsa-crlf.pem"
+chmod 600 "$T/rsa-pubfirst.pem" "$T/rsa-crlf.pem"
+for k in rsa.pkcs1.pem rsa.b64 rsa.pkcs1.b64 rsa-pubfirst.pem rsa-crlf.pem; do
 	run dkim-sign -d example.com -s rsa -k "$T/$k" -t $T0 "$M/crlf-basic.eml"
 	same "$T/want" "$T/out" "RSA key as $k"
 done
+# a three-prime key (RSAPrivateKey version 1) is the decoders': the same
+# bytes from its PEM and from its DER
+(umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -pkeyopt rsa_keygen_primes:3 -out "$T/rsa3.pem" 2>/dev/null &&
+    sed '/-----/d' "$T/rsa3.pem" >"$T/rsa3.b64")
+for k in rsa3.pem rsa3.b64; do
+	dkim-sign -d example.com -s rsa -k "$T/$k" -t $T0 "$M/crlf-basic.eml" \
+	    >"$T/out-$k" 2>"$T/err"
+	eq "$?.$(grep -c '^DKIM-Signature:' "$T/out-$k")" "0.1" \
+	    "three-prime RSA key as $k: signs"
+done
+same "$T/out-rsa3.pem" "$T/out-rsa3.b64" \
+    "three-prime RSA key: PEM and DER sign the same bytes"
 dkim-sign -d example.com -s ed -k "$T/ed25519.key" -t $T0 \
     "$M/crlf-basic.eml" >"$T/want" 2>/dev/null
 # A PKCS#8 Ed25519 key in PEM is made straight from its seed; the same key
