@@ -8,7 +8,7 @@
 
 F=$TOP/tests/fuzz
 SMOKE=${FUZZ_SMOKE_SECONDS:-4}
-HARNESSES="msg sig keyrec dns keytable verify sign"
+HARNESSES="msg sig keyrec dns keytable verify sign keyfile"
 
 # make in tests/fuzz, with no flags or variables from an enclosing make
 fmake() {
