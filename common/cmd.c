@@ -186,7 +186,8 @@ cmd_init(void)
 void
 cmd_no_crypto_strings(void)
 {
-	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT, NULL);
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+	    OPENSSL_INIT_NO_ATEXIT, NULL);
 }
 
 /*

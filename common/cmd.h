@@ -51,6 +51,7 @@ void	 cmd_badopt(const char *usage, int ch, char **argv)
 void	 cmd_init(void);
 /* Before any use of libcrypto: its error strings are never shown. */
 void	 cmd_no_crypto_strings(void);
+/* Before any random number: HASH-DRBG unless openssl.cnf names one. */
 void	 cmd_sha256_drbg(void);
 /* Exit 74 if stdout was closed when we started: output would be lost. */
 void	 cmd_need_stdout(void);

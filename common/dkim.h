@@ -429,6 +429,7 @@ void	 dkim_key_free(struct evp_pkey_st *);
  * ends (and main, before exit) frees them with this.
  */
 void	 dkim_key_thread_done(void);
+/* Have libcrypto set up what verifying needs (a thread's idle time). */
 void	 dkim_key_warm(void);
 /* Do once what OpenSSL would do lazily at first use (for sharing). */
 void	 dkim_key_prepare(struct evp_pkey_st *);

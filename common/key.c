@@ -147,7 +147,6 @@ p8_rsa(const unsigned char *der, long len)
 	const unsigned char *p = der, *pk;
 	const ASN1_OBJECT *oid;
 	const X509_ALGOR *alg;
-	const void *pval;
 	PKCS8_PRIV_KEY_INFO *p8;
 	EVP_PKEY *k = NULL;
 	long clen;
@@ -162,7 +161,7 @@ p8_rsa(const unsigned char *der, long len)
 		return NULL;
 	if (p == der + len && PKCS8_pkey_get0(&oid, &pk, &pklen, &alg, p8) &&
 	    OBJ_obj2nid(oid) == NID_rsaEncryption) {
-		X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+		X509_ALGOR_get0(NULL, &ptype, NULL, alg);
 		if (ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL)
 			k = rsa_private(pk, pklen);
 	}
@@ -181,17 +180,18 @@ pem_fast(const char *s, size_t n)
 
 	if ((bio = BIO_new_mem_buf(s, (int)n)) == NULL)
 		return NULL;
-	if (PEM_read_bio(bio, &name, &hdr, &der, &len) != 1 || hdr[0] != '\0')
-		;	/* none, or encrypted: PEM headers */
-	else if (strcmp(name, "PRIVATE KEY") == 0 &&
-	    len == (long)sizeof(ed25519_p8) + ED25519_LEN &&
-	    memcmp(der, ed25519_p8, sizeof(ed25519_p8)) == 0)
-		k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
-		    der + sizeof(ed25519_p8), ED25519_LEN);
-	else if (strcmp(name, "PRIVATE KEY") == 0)
-		k = p8_rsa(der, len);
-	else if (strcmp(name, "RSA PRIVATE KEY") == 0)
-		k = rsa_private(der, len);
+	/* PEM headers (Proc-Type, DEK-Info) mean an encrypted key */
+	if (PEM_read_bio(bio, &name, &hdr, &der, &len) == 1 && hdr[0] == '\0') {
+		if (strcmp(name, "PRIVATE KEY") == 0 &&
+		    len == (long)sizeof(ed25519_p8) + ED25519_LEN &&
+		    memcmp(der, ed25519_p8, sizeof(ed25519_p8)) == 0)
+			k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519,
+			    NULL, der + sizeof(ed25519_p8), ED25519_LEN);
+		else if (strcmp(name, "PRIVATE KEY") == 0)
+			k = p8_rsa(der, len);
+		else if (strcmp(name, "RSA PRIVATE KEY") == 0)
+			k = rsa_private(der, len);
+	}
 	OPENSSL_clear_free(der, len > 0 ? (size_t)len : 0);
 	OPENSSL_free(name);
 	OPENSSL_free(hdr);
@@ -376,18 +376,12 @@ void
 dkim_key_warm(void)
 {
 	static const char *const alg[] = { "RSA", "ED25519" };
-	EVP_KEYMGMT *km;
-	EVP_SIGNATURE *sig;
-	EVP_MD *md;
 	size_t i;
 
-	if ((md = EVP_MD_fetch(NULL, "SHA256", NULL)) != NULL)
-		EVP_MD_free(md);
+	EVP_MD_free(EVP_MD_fetch(NULL, "SHA256", NULL));
 	for (i = 0; i < sizeof(alg) / sizeof(alg[0]); i++) {
-		if ((km = EVP_KEYMGMT_fetch(NULL, alg[i], NULL)) != NULL)
-			EVP_KEYMGMT_free(km);
-		if ((sig = EVP_SIGNATURE_fetch(NULL, alg[i], NULL)) != NULL)
-			EVP_SIGNATURE_free(sig);
+		EVP_KEYMGMT_free(EVP_KEYMGMT_fetch(NULL, alg[i], NULL));
+		EVP_SIGNATURE_free(EVP_SIGNATURE_fetch(NULL, alg[i], NULL));
 	}
 	ERR_clear_error();
 }
