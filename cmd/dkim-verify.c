@@ -890,6 +890,7 @@ worker(void *arg)
 	}
 	pthread_mutex_unlock(&b->mu);
 	dkim_key_thread_done();
+	dkim_digest_thread_done();
 	return NULL;
 }
 
@@ -1264,6 +1265,7 @@ main(int argc, char **argv)
 	if (o.authserv == NULL && fclose(stdout) != 0)
 		err(EX_IOERR, "stdout");
 	dkim_key_thread_done();
+	dkim_digest_thread_done();
 	dkim_keysrc_free(ks);
 	dkim_keytable_free(kt);
 	dkim_resolver_free(res);

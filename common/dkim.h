@@ -319,6 +319,14 @@ void	 dkim_digest_update(void *, const unsigned char *, size_t);
 /* out must hold DKIM_HASH_MAX bytes; 0 or DKIM_ERR_CRYPTO */
 int	 dkim_digest_final(struct dkim_digest *, unsigned char *out,
 	    size_t *len);
+/* new, update, final and free in one */
+int	 dkim_digest_once(enum dkim_hash, const void *, size_t,
+	    unsigned char *out, size_t *len);
+/*
+ * Freed digests are kept per thread for the next; a thread that ends
+ * frees its own with this.
+ */
+void	 dkim_digest_thread_done(void);
 
 /* Encoded length of n bytes, without the NUL. */
 size_t	 dkim_b64_len(size_t n);
@@ -706,7 +714,7 @@ int	 dkim_keysrc_get(struct dkim_keysrc *, const char *name,
  */
 int	 dkim_keysrc_keyrec(struct dkim_keysrc *, const struct dkim_txt *,
 	    size_t i, const struct dkim_keyrec **kr, const char **reason);
-/* Serve a fixed record for name (tests, fuzzing). */
+/* Serve a fixed record for name (tests, fuzzing), before it is looked up. */
 int	 dkim_keysrc_add(struct dkim_keysrc *, const char *name,
 	    const char *rec, size_t len);
 /* How many lookups reached DNS or the table (the cache's misses). */

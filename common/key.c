@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -372,8 +373,8 @@ dkim_key_prepare(EVP_PKEY *k)
  * would otherwise wait while a batch is being listed.  What is fetched
  * stays in libcrypto's cache; failures are left for real use to report.
  */
-void
-dkim_key_warm(void)
+static void
+warm(void)
 {
 	static const char *const alg[] = { "RSA", "ED25519" };
 	size_t i;
@@ -384,6 +385,19 @@ dkim_key_warm(void)
 		EVP_SIGNATURE_free(EVP_SIGNATURE_fetch(NULL, alg[i], NULL));
 	}
 	ERR_clear_error();
+}
+
+/*
+ * Once: threads that come together wait for the first.  Two threads
+ * setting libcrypto up side by side took three times as long as one,
+ * passing its locks back and forth.
+ */
+void
+dkim_key_warm(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, warm);
 }
 
 int
@@ -523,7 +537,7 @@ static int
 prepare(enum dkim_alg alg, const unsigned char **data, size_t *len,
     unsigned char *md, const EVP_MD **type)
 {
-	unsigned int mdlen;
+	size_t mdlen;
 
 	switch (alg) {
 	case DKIM_ALG_RSA_SHA256:
@@ -534,8 +548,8 @@ prepare(enum dkim_alg alg, const unsigned char **data, size_t *len,
 		return 0;
 	case DKIM_ALG_ED25519_SHA256:
 		*type = NULL;
-		if (EVP_Digest(*data, *len, md, &mdlen,
-		    dkim_hash_md(DKIM_HASH_SHA256), NULL) != 1)
+		if (dkim_digest_once(DKIM_HASH_SHA256, *data, *len, md,
+		    &mdlen) != 0)
 			return DKIM_ERR_CRYPTO;
 		*data = md;
 		*len = mdlen;
@@ -635,10 +649,10 @@ rsa_verify(EVP_PKEY *k, enum dkim_hash h, const unsigned char *data,
     size_t len, const unsigned char *sig, size_t siglen)
 {
 	unsigned char md[DKIM_HASH_MAX];
-	unsigned int mdlen;
+	size_t mdlen;
 	EVP_PKEY_CTX *c;
 
-	if (EVP_Digest(data, len, md, &mdlen, dkim_hash_md(h), NULL) != 1)
+	if (dkim_digest_once(h, data, len, md, &mdlen) != 0)
 		return DKIM_ERR_CRYPTO;
 	if ((c = rsa_ctx(k, h)) == NULL)
 		return DKIM_ERR_CRYPTO;

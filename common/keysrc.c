@@ -3,7 +3,10 @@
  * behind a cache, so that a key is fetched once per process however many
  * signatures or messages name it.  Shared by the verifying threads of a
  * batch: the cache is a hash table under one mutex, and lookups run
- * outside it on resolvers taken from a small pool.
+ * outside it on resolvers taken from a small pool.  What is settled (a
+ * looked-up name, a parsed record) never changes again, so a thread finds
+ * it again without the mutex: two workers taking one lock per message
+ * spent more time passing its cache line between them than in the table.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,15 +20,19 @@
 struct entry {
 	struct dkim_txt	 txt;	/* first: callers hold &e->txt */
 	char		*name;	/* lowercased */
-	int		 done;
+	int		 done;	/* set (release) once txt and rc are final */
 	int		 rc;
-	/* each record parsed on first use: 0 not yet, 1 ok, -1 failed */
+	/*
+	 * Each record parsed on first use: 0 not yet, 1 ok, -1 failed; set
+	 * (release) once kr and kreason are final.
+	 */
 	int		 kstate[DKIM_MAX_TXTRECS];
 	struct dkim_keyrec kr[DKIM_MAX_TXTRECS];
 	const char	*kreason[DKIM_MAX_TXTRECS];
 };
 
 struct dkim_keysrc {
+	uint64_t		 id;	/* for the threads' recent entries */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	const struct dkim_keytable *kt;
@@ -40,6 +47,22 @@ struct dkim_keysrc {
 	int			 timeout, tries, grow;
 };
 
+/*
+ * Each thread's last few settled entries.  Keyed by the source's id, not
+ * its address: a source freed and another allocated at the same place
+ * must not find the old one's entries.
+ */
+#define RECENT	4
+
+struct recent {
+	uint64_t	 id;
+	struct entry	*e;
+};
+
+static uint64_t ids;
+static _Thread_local struct recent recent[RECENT];
+static _Thread_local unsigned rnext;
+
 struct dkim_keysrc *
 dkim_keysrc_new(struct dkim_resolver *res, const struct dkim_keytable *kt)
 {
@@ -47,6 +70,7 @@ dkim_keysrc_new(struct dkim_resolver *res, const struct dkim_keytable *kt)
 
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return NULL;
+	ks->id = __atomic_add_fetch(&ids, 1, __ATOMIC_RELAXED);
 	if (pthread_mutex_init(&ks->mu, NULL) != 0) {
 		free(ks);
 		return NULL;
@@ -207,6 +231,37 @@ fetch(struct dkim_keysrc *ks, struct entry *e, struct dkim_resolver *res)
 		e->rc = dkim_dns_txt(res, e->name, &e->txt);
 }
 
+/* name is e's, in any case (ASCII only, as lookup() lowercases) */
+static int
+same_name(const char *low, const char *name)
+{
+	for (; *low != '\0'; low++, name++)
+		if (*low != (*name >= 'A' && *name <= 'Z' ?
+		    *name - 'A' + 'a' : *name))
+			return 0;
+	return *name == '\0';
+}
+
+static struct entry *
+recent_find(const struct dkim_keysrc *ks, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < RECENT; i++)
+		if (recent[i].id == ks->id && same_name(recent[i].e->name, name))
+			return recent[i].e;
+	return NULL;
+}
+
+static void
+recent_put(const struct dkim_keysrc *ks, struct entry *e)
+{
+	struct recent *r = &recent[rnext++ % RECENT];
+
+	r->id = ks->id;
+	r->e = e;
+}
+
 int
 dkim_keysrc_get(struct dkim_keysrc *ks, const char *name,
     const struct dkim_txt **out)
@@ -215,6 +270,11 @@ dkim_keysrc_get(struct dkim_keysrc *ks, const char *name,
 	struct entry *e;
 	int isnew, rc = 0;
 
+	/* settled entries only get into recent[]: no lock, no wait */
+	if ((e = recent_find(ks, name)) != NULL) {
+		*out = &e->txt;
+		return e->rc;
+	}
 	*out = NULL;
 	pthread_mutex_lock(&ks->mu);
 	if ((e = lookup(ks, name, &isnew)) == NULL) {
@@ -225,6 +285,7 @@ dkim_keysrc_get(struct dkim_keysrc *ks, const char *name,
 		while (!e->done)
 			pthread_cond_wait(&ks->cv, &ks->mu);
 		pthread_mutex_unlock(&ks->mu);
+		recent_put(ks, e);
 		*out = &e->txt;
 		return e->rc;
 	}
@@ -241,9 +302,10 @@ dkim_keysrc_get(struct dkim_keysrc *ks, const char *name,
 	pthread_mutex_lock(&ks->mu);
 	if (res != NULL)
 		give_resolver(ks, res);
-	e->done = 1;
+	__atomic_store_n(&e->done, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&ks->cv);
 	pthread_mutex_unlock(&ks->mu);
+	recent_put(ks, e);
 	*out = &e->txt;
 	return e->rc;
 }
@@ -267,7 +329,7 @@ dkim_keysrc_add(struct dkim_keysrc *ks, const char *name, const char *rec,
 		e->txt.rec[e->txt.n][len] = '\0';
 		e->txt.len[e->txt.n++] = len;
 		e->rc = 0;
-		e->done = 1;
+		__atomic_store_n(&e->done, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&ks->mu);
 	return r;
@@ -285,6 +347,8 @@ dkim_keysrc_keyrec(struct dkim_keysrc *ks, const struct dkim_txt *txt,
 	*reason = NULL;
 	if (i >= txt->n)
 		return DKIM_ERR_KEY;
+	if ((r = __atomic_load_n(&e->kstate[i], __ATOMIC_ACQUIRE)) != 0)
+		goto settled;
 	pthread_mutex_lock(&ks->mu);
 	if (e->kstate[i] == 0) {
 		r = dkim_keyrec_parse(&e->kr[i], txt->rec[i], txt->len[i],
@@ -296,19 +360,22 @@ dkim_keysrc_keyrec(struct dkim_keysrc *ks, const struct dkim_txt *txt,
 			pthread_mutex_unlock(&ks->mu);
 			return r;
 		}
-		e->kstate[i] = r == 0 ? 1 : -1;
 		/*
 		 * Settle any lazy state of the key now, under the lock, so
 		 * threads can then use it side by side.
 		 */
 		if (r == 0 && e->kr[i].pkey != NULL)
 			dkim_key_prepare(e->kr[i].pkey);
+		__atomic_store_n(&e->kstate[i], r == 0 ? 1 : -1,
+		    __ATOMIC_RELEASE);
 	}
-	if (e->kstate[i] == 1)
+	r = e->kstate[i];
+	pthread_mutex_unlock(&ks->mu);
+settled:
+	if (r == 1)
 		*kr = &e->kr[i];
 	else
 		*reason = e->kreason[i];
-	pthread_mutex_unlock(&ks->mu);
 	return *kr != NULL ? 0 : DKIM_ERR_KEY;
 }
 

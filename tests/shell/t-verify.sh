@@ -604,6 +604,14 @@ done
     >"$T/got" 2>"$T/err"
 eq "$?.$(grep -c '^d[0-9]*/m: dkim=pass' "$T/got").$(wc -c <"$T/err")" \
     "0.120.0" "120 directories, -P 3, ulimit -n 40: all pass, in place"
+# the library's parts that make threads cheap: each thread's recent key
+# records (by source, by whole name) and its digests kept for the next
+out=$("$BIN/unit" keysrc 2>&1)
+eq "$?.$(printf '%s\n' "$out" | grep -c '^ok:')" "0.8" \
+    "key cache: a thread's recent records, by source and whole name"
+out=$("$BIN/unit" digest 2>&1)
+eq "$?.$(printf '%s\n' "$out" | grep -c '^ok:')" "0.6" \
+    "digests kept and used again: the known hashes"
 n=0
 for f in "$F"/*.eml; do
 	k=$(grep -c '^DKIM-Signature:' "$f")

@@ -23,6 +23,13 @@
  *   unit sigbus FILE OTHER
  *	the same first steps, then the same cut to a mapping of OTHER that
  *	is not the reader's: that SIGBUS must kill as usual
+ *   unit keysrc
+ *	the key cache's per-thread recent entries: names match whole and
+ *	in any case, and a source freed is never answered for by the next;
+ *	one line per check, exit 0 when all hold
+ *   unit digest
+ *	digests used again (more at once than are kept, SHA-1 and SHA-256
+ *	mixed) give the known hashes; exit 0 when all do
  *   unit legacy KEYTABLE FILE [EPOCH]
  *	verify FILE as RFC 6376 did before RFC 8301 (rsa-sha1 and short
  *	RSA keys allowed), one "result (reason)" line per signature; for
@@ -238,6 +245,132 @@ legacy(int argc, char **argv)
 	return 0;
 }
 
+static int failed;
+
+static void
+check(int ok, const char *what)
+{
+	printf("%s: %s\n", ok ? "ok" : "FAILED", what);
+	if (!ok)
+		failed = 1;
+}
+
+static const char *
+rec_of(struct dkim_keysrc *ks, const char *name)
+{
+	const struct dkim_txt *t;
+
+	if (dkim_keysrc_get(ks, name, &t) != 0 || t == NULL || t->n != 1)
+		return "(none)";
+	return t->rec[0];
+}
+
+static struct dkim_keysrc *
+src_with(const char *name, const char *rec)
+{
+	struct dkim_keysrc *ks;
+
+	if ((ks = dkim_keysrc_new(NULL, NULL)) == NULL ||
+	    dkim_keysrc_add(ks, name, rec, strlen(rec)) != 0)
+		errx(2, "keysrc");
+	return ks;
+}
+
+static int
+keysrc(void)
+{
+	static const char name[] = "sel._domainkey.example.com";
+	struct dkim_keysrc *ks, *other;
+	const struct dkim_txt *a, *b;
+	int i;
+
+	ks = src_with(name, "v=DKIM1; p=FIRST");
+	check(strcmp(rec_of(ks, name), "v=DKIM1; p=FIRST") == 0,
+	    "a name added is found");
+	(void)dkim_keysrc_get(ks, name, &a);
+	(void)dkim_keysrc_get(ks, "SEL._domainKEY.Example.COM", &b);
+	check(a == b, "again, in another case: the same entry");
+	check(dkim_keysrc_get(ks, "sel._domainkey.example.co", &b) != 0,
+	    "a prefix of a recent name is another name");
+	check(dkim_keysrc_get(ks, "sel._domainkey.example.com.", &b) != 0,
+	    "a recent name with more is another name");
+	dkim_keysrc_free(ks);
+	/* malloc gives the freed place to the next of the same size */
+	for (i = 0; i < 3; i++) {
+		ks = src_with(name, i % 2 ? "v=DKIM1; p=ODD" :
+		    "v=DKIM1; p=EVEN");
+		check(strcmp(rec_of(ks, name), i % 2 ? "v=DKIM1; p=ODD" :
+		    "v=DKIM1; p=EVEN") == 0,
+		    "a new source answers with its own record");
+		dkim_keysrc_free(ks);
+	}
+	ks = src_with(name, "v=DKIM1; p=ONE");
+	other = src_with(name, "v=DKIM1; p=TWO");
+	check(strcmp(rec_of(ks, name), "v=DKIM1; p=ONE") == 0 &&
+	    strcmp(rec_of(other, name), "v=DKIM1; p=TWO") == 0 &&
+	    strcmp(rec_of(ks, name), "v=DKIM1; p=ONE") == 0,
+	    "two sources side by side keep their own records");
+	dkim_keysrc_free(ks);
+	dkim_keysrc_free(other);
+	return failed;
+}
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+static int
+digest(void)
+{
+	static const char abc256[] = "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad";
+	static const char abc1[] = "a9993e364706816aba3e25717850c26c9cd0d89d";
+	static const char empty256[] = "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855";
+	struct dkim_digest *d[6];
+	unsigned char md[DKIM_HASH_MAX];
+	char h[2 * DKIM_HASH_MAX + 1];
+	size_t n, i;
+	int round, ok;
+
+	for (round = 0; round < 3; round++) {
+		/* six at once: more than a thread keeps for the next */
+		for (i = 0; i < 6; i++) {
+			if ((d[i] = dkim_digest_new(i % 2 ? DKIM_HASH_SHA1 :
+			    DKIM_HASH_SHA256)) == NULL)
+				errx(2, "digest");
+			/* the first two hash nothing: old state would show */
+			if (i >= 2)
+				dkim_digest_update(d[i],
+				    (const unsigned char *)"abc", 3);
+		}
+		ok = 1;
+		for (i = 0; i < 6; i++) {
+			if (dkim_digest_final(d[i], md, &n) != 0)
+				errx(2, "final");
+			hex(md, n, h);
+			if (i < 2)
+				ok &= strcmp(h, i ? "da39a3ee5e6b4b0d3255bfef"
+				    "95601890afd80709" : empty256) == 0;
+			else
+				ok &= strcmp(h, i % 2 ? abc1 : abc256) == 0;
+			dkim_digest_free(d[i]);
+		}
+		check(ok, "six digests at once, used again, mixed hashes");
+		if (dkim_digest_once(DKIM_HASH_SHA256, "abc", 3, md, &n) != 0)
+			errx(2, "once");
+		hex(md, n, h);
+		check(strcmp(h, abc256) == 0, "a digest in one call");
+	}
+	dkim_digest_thread_done();
+	return failed;
+}
+
 /* Map FILE through dkim_in, then cut FILE (or OTHER) to 4 KiB. */
 static struct dkim_in *
 cut_under(const char *file, const char *other, const unsigned char **p,
@@ -312,12 +445,16 @@ main(int argc, char **argv)
 		return keyrec(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "key") == 0)
 		return key(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "keysrc") == 0)
+		return keysrc();
+	if (argc == 2 && strcmp(argv[1], "digest") == 0)
+		return digest();
 	if (argc >= 4 && strcmp(argv[1], "legacy") == 0)
 		return legacy(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "shrink") == 0)
 		return shrink(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "sigbus") == 0)
 		return sigbus(argv[2], argv[3]);
-	errx(2, "usage: unit chunks|taglist|ctag|keyrec|key|legacy|shrink|"
-	    "sigbus ...");
+	errx(2, "usage: unit chunks|taglist|ctag|keyrec|key|keysrc|digest|"
+	    "legacy|shrink|sigbus ...");
 }
