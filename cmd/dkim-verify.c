@@ -926,11 +926,34 @@ drain(struct batch *b)
 		pthread_cond_signal(&b->room);
 }
 
+/*
+ * Locked: verify the next message no one has started, letting the lock
+ * go meanwhile.  0 when there is none.
+ */
+static int
+work_one(struct batch *b)
+{
+	struct item *it;
+
+	if (b->started == b->submitted)
+		return 0;
+	it = &b->slot[b->started++ % WINDOW];
+	pthread_mutex_unlock(&b->mu);
+	/* a thread that comes while another sets libcrypto up waits */
+	dkim_key_warm();
+	run_item(b->o, b->ks, it);
+	pthread_mutex_lock(&b->mu);
+	it->done = 1;
+	if (it->held)
+		b->fds--;
+	drain(b);
+	return 1;
+}
+
 static void *
 worker(void *arg)
 {
 	struct batch *b = arg;
-	struct item *it;
 
 	own.worker = 1;
 	/* libcrypto's first use, while the submitter lists the batch */
@@ -942,16 +965,8 @@ worker(void *arg)
 			pthread_cond_wait(&b->work, &b->mu);
 			b->idle--;
 		}
-		if (b->started == b->submitted)
+		if (!work_one(b))
 			break;
-		it = &b->slot[b->started++ % WINDOW];
-		pthread_mutex_unlock(&b->mu);
-		run_item(b->o, b->ks, it);
-		pthread_mutex_lock(&b->mu);
-		it->done = 1;
-		if (it->held)
-			b->fds--;
-		drain(b);
 	}
 	pthread_mutex_unlock(&b->mu);
 	if (own.fd != -1)
@@ -961,14 +976,19 @@ worker(void *arg)
 	return NULL;
 }
 
-/* Locked: wait until half the window and half the open files are free. */
+/*
+ * Locked: wait until half the window and half the open files are free.
+ * The submitter is one of the -P threads: rather than sleep, it verifies
+ * messages itself while there are some no one has started.
+ */
 static void
 wait_room(struct batch *b)
 {
 	b->full = 1;
 	while (b->submitted - b->printed > WINDOW / 2 ||
 	    b->fds > b->maxfds / 2)
-		pthread_cond_wait(&b->room, &b->mu);
+		if (!work_one(b))
+			pthread_cond_wait(&b->room, &b->mu);
 	b->full = 0;
 }
 
@@ -1254,9 +1274,10 @@ batch_new(const struct opts *o)
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->work, NULL);
 	pthread_cond_init(&b->room, NULL);
+	/* the submitter is the last of them: see wait_room() */
 	if (b->jobs > 1) {
-		b->tid = xcalloc((size_t)b->jobs, sizeof(*b->tid));
-		for (i = 0; i < b->jobs; i++)
+		b->tid = xcalloc((size_t)b->jobs - 1, sizeof(*b->tid));
+		for (i = 0; i < b->jobs - 1; i++)
 			if (pthread_create(&b->tid[i], NULL, worker, b) != 0)
 				errx(EX_OSERR, "cannot start a thread");
 	}
@@ -1296,8 +1317,11 @@ run_batch(struct batch *b, struct dkim_keysrc *ks, int argc, char **argv)
 	pthread_mutex_lock(&b->mu);
 	b->closing = 1;
 	pthread_cond_broadcast(&b->work);
+	/* all submitted: the submitter helps with what is left */
+	while (b->jobs > 1 && work_one(b))
+		;
 	pthread_mutex_unlock(&b->mu);
-	for (i = 0; i < b->jobs && b->tid != NULL; i++)
+	for (i = 0; i < b->jobs - 1 && b->tid != NULL; i++)
 		pthread_join(b->tid[i], NULL);
 	drain(b);
 	st_ = b->status;

@@ -117,6 +117,19 @@ fake_start silent
 timed dv --tries 1 -P 3 "$T/s" "$T/s3" "$T/s"
 eq "$rc:$(queries)" "75:udp" "three messages in three threads: one query"
 within 900 2500 "three messages in three threads: one wait"
+# four keys: -P 4 looks them up at once (the submitter is one of the
+# four threads once all is submitted), -P 2 two at a time
+for i in 1 2 3 4; do
+	sed "1s/ s=rsa;/ s=rsa$i;/" "$T/s" >"$T/k$i"
+done
+fake_start silent
+timed dv --tries 1 -P 4 "$T/k1" "$T/k2" "$T/k3" "$T/k4"
+eq "$rc:$(queries)" "75:udp udp udp udp" "four keys, -P 4: four queries"
+within 900 2500 "four keys, -P 4: one wait for all four"
+fake_start silent
+timed dv --tries 1 -P 2 "$T/k1" "$T/k2" "$T/k3" "$T/k4"
+eq "$rc:$(queries)" "75:udp udp udp udp" "four keys, -P 2: four queries"
+within 1900 3500 "four keys, -P 2: two waits, two at a time"
 # -A still writes the message, with the temperror in the field
 fake_start silent
 run dv --tries 1 -A $ID "$T/s"
