@@ -1,8 +1,8 @@
 /*
  * brun -- run a command many times and print how long each run took.
  *
- *	brun [-n runs] [-w warmups] [-i infile] [-o outfile] [-x status]
- *	    command [arg ...]
+ *	brun [-c copies] [-n runs] [-w warmups] [-i infile] [-o outfile]
+ *	    [-x status] command [arg ...]
  *
  * The command is started with posix_spawnp(3), no shell, stdin from
  * infile (default /dev/null), stdout to outfile (default /dev/null),
@@ -12,7 +12,10 @@
  *	wall-ns user-us sys-us maxrss-kb
  *
  * wall time is CLOCK_MONOTONIC from just before the spawn to just after
- * wait4(2) returned; user, sys and maxrss come from wait4's rusage.  A
+ * wait4(2) returned; user, sys and maxrss come from wait4's rusage.
+ * With -c, each run starts that many copies at once and lasts until the
+ * last has ended; user and sys are their sums, maxrss the largest (what
+ * the machine gives two processes that share nothing, for -P).  A
  * run that exits with another status than -x (default 0), or dies of a
  * signal, is reported on stderr and makes brun exit 1 at once.
  * Exit 2: usage or a system error.
@@ -47,8 +50,8 @@ number(const char *s, const char *what)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: brun [-n runs] [-w warmups] [-i infile] "
-	    "[-o outfile] [-x status] command [arg ...]\n");
+	fprintf(stderr, "usage: brun [-c copies] [-n runs] [-w warmups] "
+	    "[-i infile] [-o outfile] [-x status] command [arg ...]\n");
 	exit(2);
 }
 
@@ -67,13 +70,17 @@ main(int argc, char **argv)
 	const char *in = "/dev/null", *out = "/dev/null";
 	posix_spawn_file_actions_t fa;
 	struct rusage ru;
-	long runs = 10, warm = 1, want = 0, i;
-	long long t0, t1;
+	long runs = 10, warm = 1, want = 0, copies = 1, i, k;
+	long long t0, t1, user, sys, rss;
 	pid_t pid;
 	int ch, st, e;
 
-	while ((ch = getopt(argc, argv, "+i:n:o:w:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:i:n:o:w:x:")) != -1) {
 		switch (ch) {
+		case 'c':
+			if ((copies = number(optarg, "-c")) < 1 || copies > 64)
+				errx(2, "bad -c: %s", optarg);
+			break;
 		case 'i':
 			in = optarg;
 			break;
@@ -105,28 +112,34 @@ main(int argc, char **argv)
 		errx(2, "posix_spawn_file_actions: %s", strerror(e));
 	for (i = -warm; i < runs; i++) {
 		t0 = now_ns();
-		if ((e = posix_spawnp(&pid, argv[0], &fa, NULL, argv,
-		    environ)) != 0)
-			errx(2, "%s: %s", argv[0], strerror(e));
-		if (wait4(pid, &st, 0, &ru) != pid)
-			err(2, "wait4");
-		t1 = now_ns();
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != want) {
-			if (WIFEXITED(st))
-				warnx("%s: exit %d, not %ld", argv[0],
-				    WEXITSTATUS(st), want);
-			else
-				warnx("%s: killed by signal %d", argv[0],
-				    WTERMSIG(st));
-			return 1;
+		for (k = 0; k < copies; k++)
+			if ((e = posix_spawnp(&pid, argv[0], &fa, NULL, argv,
+			    environ)) != 0)
+				errx(2, "%s: %s", argv[0], strerror(e));
+		user = sys = rss = 0;
+		for (k = 0; k < copies; k++) {
+			if (wait4(-1, &st, 0, &ru) == -1)
+				err(2, "wait4");
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != want) {
+				if (WIFEXITED(st))
+					warnx("%s: exit %d, not %ld", argv[0],
+					    WEXITSTATUS(st), want);
+				else
+					warnx("%s: killed by signal %d",
+					    argv[0], WTERMSIG(st));
+				return 1;
+			}
+			user += (long long)ru.ru_utime.tv_sec * 1000000LL +
+			    ru.ru_utime.tv_usec;
+			sys += (long long)ru.ru_stime.tv_sec * 1000000LL +
+			    ru.ru_stime.tv_usec;
+			if (ru.ru_maxrss > rss)
+				rss = ru.ru_maxrss;
 		}
+		t1 = now_ns();
 		if (i < 0)
 			continue;
-		printf("%lld %ld %ld %ld\n", t1 - t0,
-		    (long)ru.ru_utime.tv_sec * 1000000L +
-		    (long)ru.ru_utime.tv_usec,
-		    (long)ru.ru_stime.tv_sec * 1000000L +
-		    (long)ru.ru_stime.tv_usec, ru.ru_maxrss);
+		printf("%lld %lld %lld %lld\n", t1 - t0, user, sys, rss);
 	}
 	if (fflush(stdout) != 0)
 		err(2, "stdout");
