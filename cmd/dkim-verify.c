@@ -861,8 +861,8 @@ dir_put(struct batch *b, struct dir *d)
  * Empty a slot for its next message but keep its buffers: a batch then
  * allocates nothing per message for paths and results, and no worker
  * frees what another allocated, which makes glibc take the other
- * thread's arena lock (-P 2 lost a tenth of its speed to that).  A
- * buffer grown unusually big is let go.
+ * thread's arena lock (perf showed -P 2 waiting there).  A buffer grown
+ * unusually big is let go.
  */
 static void
 item_reuse(struct item *it)

@@ -20,7 +20,7 @@
 struct entry {
 	struct dkim_txt	 txt;	/* first: callers hold &e->txt */
 	char		*name;	/* lowercased */
-	int		 done;	/* set (release) once txt and rc are final */
+	int		 done;	/* txt and rc final: under mu, then recent[] */
 	int		 rc;
 	/*
 	 * Each record parsed on first use: 0 not yet, 1 ok, -1 failed; set
@@ -302,7 +302,7 @@ dkim_keysrc_get(struct dkim_keysrc *ks, const char *name,
 	pthread_mutex_lock(&ks->mu);
 	if (res != NULL)
 		give_resolver(ks, res);
-	__atomic_store_n(&e->done, 1, __ATOMIC_RELEASE);
+	e->done = 1;
 	pthread_cond_broadcast(&ks->cv);
 	pthread_mutex_unlock(&ks->mu);
 	recent_put(ks, e);
@@ -329,7 +329,7 @@ dkim_keysrc_add(struct dkim_keysrc *ks, const char *name, const char *rec,
 		e->txt.rec[e->txt.n][len] = '\0';
 		e->txt.len[e->txt.n++] = len;
 		e->rc = 0;
-		__atomic_store_n(&e->done, 1, __ATOMIC_RELEASE);
+		e->done = 1;
 	}
 	pthread_mutex_unlock(&ks->mu);
 	return r;
