@@ -231,24 +231,14 @@ fetch(struct dkim_keysrc *ks, struct entry *e, struct dkim_resolver *res)
 		e->rc = dkim_dns_txt(res, e->name, &e->txt);
 }
 
-/* name is e's, in any case (ASCII only, as lookup() lowercases) */
-static int
-same_name(const char *low, const char *name)
-{
-	for (; *low != '\0'; low++, name++)
-		if (*low != (*name >= 'A' && *name <= 'Z' ?
-		    *name - 'A' + 'a' : *name))
-			return 0;
-	return *name == '\0';
-}
-
 static struct entry *
 recent_find(const struct dkim_keysrc *ks, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < RECENT; i++)
-		if (recent[i].id == ks->id && same_name(recent[i].e->name, name))
+		if (recent[i].id == ks->id &&
+		    strcasecmp(recent[i].e->name, name) == 0)
 			return recent[i].e;
 	return NULL;
 }
