@@ -105,6 +105,13 @@ dkim_hash_md(enum dkim_hash h)
 static _Thread_local struct dkim_digest *spare[SPARES];
 static _Thread_local size_t nspare;
 
+static void
+destroy(struct dkim_digest *d)
+{
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
+}
+
 struct dkim_digest *
 dkim_digest_new(enum dkim_hash h)
 {
@@ -121,14 +128,11 @@ dkim_digest_new(enum dkim_hash h)
 		if ((d = calloc(1, sizeof(*d))) == NULL)
 			return NULL;
 		d->hash = h;
-		if ((d->ctx = EVP_MD_CTX_new()) == NULL) {
-			free(d);
-			return NULL;
-		}
+		d->ctx = EVP_MD_CTX_new();
 	}
-	if (EVP_DigestInit_ex(d->ctx, dkim_hash_md(h), NULL) != 1) {
-		EVP_MD_CTX_free(d->ctx);
-		free(d);
+	if (d->ctx == NULL ||
+	    EVP_DigestInit_ex(d->ctx, dkim_hash_md(h), NULL) != 1) {
+		destroy(d);
 		return NULL;
 	}
 	return d;
@@ -139,12 +143,10 @@ dkim_digest_free(struct dkim_digest *d)
 {
 	if (d == NULL)
 		return;
-	if (nspare < SPARES) {
+	if (nspare < SPARES)
 		spare[nspare++] = d;
-		return;
-	}
-	EVP_MD_CTX_free(d->ctx);
-	free(d);
+	else
+		destroy(d);
 }
 
 int
@@ -165,10 +167,8 @@ dkim_digest_once(enum dkim_hash h, const void *p, size_t n,
 void
 dkim_digest_thread_done(void)
 {
-	while (nspare > 0) {
-		EVP_MD_CTX_free(spare[--nspare]->ctx);
-		free(spare[nspare]);
-	}
+	while (nspare > 0)
+		destroy(spare[--nspare]);
 }
 
 void
