@@ -36,14 +36,14 @@ trap 'exit 2' HUP INT TERM
 cc=${CC:-cc}
 cflags="-O2 -Wall -Wextra"
 $cc $cflags -o "$tmp/brun" "$here/brun.c" &&
-$cc $cflags -o "$tmp/floor" "$here/floor.c" -lcrypto &&
+$cc $cflags -pthread -o "$tmp/floor" "$here/floor.c" -lcrypto &&
 $cc $cflags -I/usr/include/opendkim -o "$tmp/odkim-batch" \
     "$here/odkim-batch.c" -lopendkim -lcrypto -lresolv || {
 	echo "bench: cannot build the helpers" >&2
 	exit 2
 }
 # the floor with our other run-time libraries loaded too (optional)
-$cc $cflags -o "$tmp/floor-libs" "$here/floor.c" -Wl,--no-as-needed \
+$cc $cflags -pthread -o "$tmp/floor-libs" "$here/floor.c" -Wl,--no-as-needed \
     -lcrypto -lbsd -lresolv 2>/dev/null || rm -f "$tmp/floor-libs"
 
 /usr/bin/python3 "$here/bench.py" "$bin" "$tmp" "$tmp" "$here/RESULTS.md"
