@@ -616,6 +616,45 @@ for j in 1 2 3; do
 	    "2.120.0.0" \
 	    "120 directories, -P $j, ulimit -n 40: each verified in its own"
 done
+# a thread keeps a verifying context for each of its last four keys, an
+# Ed25519 one as a template it verifies copies of: six Ed25519 keys and
+# an RSA one in turn, each message good, then with its Subject changed
+# (a signature that does not verify), then good again, in one batch
+mkdir "$T/ctx"
+: >"$T/ctx/keys.zone"
+: >"$T/ctx/want"
+for s in e1 e2 e3 e4 e5 e6 r1; do
+	t=ed25519
+	[ $s = r1 ] && t=rsa
+	dkim-keygen -t $t -o "$T/ctx/$s.pem" -d example.com -s $s \
+	    >>"$T/ctx/keys.zone" 2>/dev/null
+done
+i=0
+for round in 1 2; do
+	for s in e1 e2 e3 e4 e5 e6 r1; do
+		i=$((i + 10))
+		dkim-sign -d example.com -s $s -k "$T/ctx/$s.pem" -t $NOW \
+		    "$F/unsigned.eml" >"$T/ctx/$i.eml"
+		sed 's/^Subject: .*/Subject: changed/' "$T/ctx/$i.eml" \
+		    >"$T/ctx/$((i + 1)).eml"
+		cp "$T/ctx/$i.eml" "$T/ctx/$((i + 2)).eml"
+		printf '%s\n' "$i.eml: pass" "$((i + 1)).eml: fail" \
+		    "$((i + 2)).eml: pass" >>"$T/ctx/want"
+	done
+done
+( cd "$T/ctx" && ls -- *.eml | sort -n | tr '\n' '\0' ) >"$T/ctx/list"
+for j in 1 2; do
+	( cd "$T/ctx" && dkim-verify --time $NOW -K keys.zone -0 -P $j \
+	    <list ) >"$T/got" 2>"$T/err"
+	sed 's/ dkim=\([a-z]*\).*/ \1/' "$T/got" >"$T/got.r"
+	if cmp -s "$T/got.r" "$T/ctx/want" && [ ! -s "$T/err" ]; then
+		pass "-P $j, seven keys, pass and fail in turn: kept contexts"
+	else
+		fail "-P $j, seven keys, pass and fail in turn: kept contexts" \
+		    "$(diff "$T/ctx/want" "$T/got.r" | head -5); $(brief "$T/err")"
+	fi
+done
+rm -rf "$T/ctx"
 # the library's parts that make threads cheap: each thread's recent key
 # records (by source, by whole name) and its digests kept for the next
 out=$("$BIN/unit" keysrc 2>&1)
