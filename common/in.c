@@ -86,10 +86,15 @@ dkim_in_new_range(int fd, off_t off, off_t len, const char *name)
 	return in;
 }
 
+/*
+ * A size of 0 is not believed: files under /proc, and some others that
+ * are made as they are read, say 0 and have bytes; an empty file costs
+ * one read(2) to see.
+ */
 void
 dkim_in_size(struct dkim_in *in, off_t size)
 {
-	in->size = size;
+	in->size = size > 0 ? size : -1;
 }
 
 void
@@ -190,7 +195,7 @@ learn_size(struct dkim_in *in)
 		return;
 	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (off = lseek(in->fd, 0, SEEK_CUR)) != -1 && off <= st.st_size)
-		in->size = st.st_size - off;
+		dkim_in_size(in, st.st_size - off);
 }
 
 static int

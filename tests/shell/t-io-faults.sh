@@ -164,6 +164,23 @@ eq "$rc:$(cat "$T/out")" "0:read 3146728 of 3146728; the end" \
     "a file that grows under the reader: read as it was"
 rm -f "$T/shrink"
 
+# a file that says it is empty and is not, as under /proc, is read to
+# its end, named or as stdin; one that is empty is an empty message
+for how in named stdin; do
+	if [ $how = named ]; then
+		run dkim-verify /proc/self/status
+	else
+		run sh -c 'dkim-verify </proc/self/status'
+	fi
+	eq "$rc:$(cat "$T/out")" "2:dkim=none" \
+	    "a /proc file ($how): read whole, not taken for empty"
+done
+: >"$T/empty"
+run dkim-verify "$T/empty"
+eq "$rc:$(cat "$T/err")" "65:dkim-verify: $T/empty: no header fields (empty message)" \
+    "an empty file: an empty message"
+rm -f "$T/empty"
+
 # the temporary directory of -A cannot be used
 run sh -c 'cat "$4" | TMPDIR=$0/none dkim-verify --time "$1" -K "$2" -A "$3"' \
     "$T" $NOW "$K" $ID "$T/bigs"
