@@ -129,7 +129,9 @@ struct dkim_out;
 /*
  * After dkim_in_rewind(): write the rest of the input to out.  What is
  * left in a file (the input, or the spool's file) goes with sendfile(2),
- * so a big body is not copied through our memory a second time.
+ * so a big body is not copied through our memory a second time.  A
+ * regular file gives again what it gave the first time, by count: bytes
+ * it gained meanwhile are left out, and DKIM_ERR_CHANGED if it lost some.
  * DKIM_ERR_IO when reading or writing failed; dkim_out_failed() tells
  * which.
  */
@@ -142,11 +144,13 @@ struct dkim_out	*dkim_out_new(int fd);
 int	 dkim_out_write(struct dkim_out *, const void *, size_t);
 int	 dkim_out_flush(struct dkim_out *);
 /*
- * Copy fd from its offset to its end: 0 done, DKIM_ERR_IO (sticky), or 1
- * when sendfile(2) cannot take these two descriptors and nothing was
- * copied (the caller copies by hand).
+ * Copy fd from its offset to its end, or *left bytes of it if *left is not
+ * negative (*left counts down; more than 0 left at the end means the file
+ * ended first): 0 done, DKIM_ERR_IO (sticky), or 1 when sendfile(2) cannot
+ * take these two descriptors and nothing was copied (the caller copies by
+ * hand).
  */
-int	 dkim_out_sendfile(struct dkim_out *, int fd);
+int	 dkim_out_sendfile(struct dkim_out *, int fd, off_t *left);
 /* A write has failed (the error is sticky). */
 int	 dkim_out_failed(const struct dkim_out *);
 /* Flushes and frees; returns the first error seen since dkim_out_new(). */

@@ -46,6 +46,7 @@ struct dkim_in {
 	off_t		 size;	   /* a regular file's size from the start
 				      offset, or -1 */
 	int		 sized;	   /* size known, or looked for */
+	off_t		 startoff; /* the file offset size counts from */
 	off_t		 nread;
 	off_t		 roff, rleft, rstart, rlen;
 
@@ -194,8 +195,17 @@ learn_size(struct dkim_in *in)
 	if (in->size >= 0 || in->ranged)
 		return;
 	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (off = lseek(in->fd, 0, SEEK_CUR)) != -1 && off <= st.st_size)
+	    (off = lseek(in->fd, 0, SEEK_CUR)) != -1 && off <= st.st_size) {
 		dkim_in_size(in, st.st_size - off);
+		in->startoff = off;
+	}
+}
+
+/* Bytes are counted against the size: the input file, first or again. */
+static int
+counted(const struct dkim_in *in)
+{
+	return in->size >= 0 && !(in->replaying && in->rp == RP_SPOOL);
 }
 
 static int
@@ -234,13 +244,12 @@ fill(struct dkim_in *in)
 		in->end = (size_t)r;
 		return 0;
 	}
-	if (in->size >= 0 && !in->replaying && in->nread >= in->size) {
+	if (counted(in) && in->nread >= in->size) {
 		in->eof = 1;	/* all of it: no read just to see the end */
 		return 0;
 	}
 	want = in->cap;
-	if (in->size >= 0 && !in->replaying && in->size - in->nread <
-	    (off_t)want)
+	if (counted(in) && in->size - in->nread < (off_t)want)
 		want = (size_t)(in->size - in->nread);	/* not what it grew */
 	for (;;) {
 		r = read(in->fd, in->buf, want);
@@ -250,7 +259,7 @@ fill(struct dkim_in *in)
 			return DKIM_ERR_IO;
 		break;
 	}
-	if (r == 0 && in->size >= 0 && !in->replaying && in->nread < in->size)
+	if (r == 0 && counted(in) && in->nread < in->size)
 		return DKIM_ERR_CHANGED;
 	in->nread += r;
 	if (r == 0)
@@ -345,6 +354,7 @@ dkim_in_rewind(struct dkim_in *in)
 		in->pos = in->end = 0;
 		in->eof = 0;
 		in->replaying = 1;
+		in->nread = in->markoff - in->startoff;
 		return 0;
 	case RP_SPOOL:
 		/* the spool must hold the whole rest of the input */
@@ -375,6 +385,7 @@ dkim_in_copy(struct dkim_in *in, struct dkim_out *out)
 {
 	const unsigned char *p;
 	size_t n;
+	off_t left;
 	int r;
 
 	/* the spool's memory part and what is buffered go as they are */
@@ -389,12 +400,17 @@ dkim_in_copy(struct dkim_in *in, struct dkim_out *out)
 	in->pos = in->end;
 	/* a file read from its offset on: the input, or the spool's file */
 	if (in->replaying && !in->ranged && !in->eof) {
-		if ((r = dkim_out_sendfile(out, in->fd)) <= 0)
+		left = counted(in) ? in->size - in->nread : -1;
+		if ((r = dkim_out_sendfile(out, in->fd, &left)) < 0)
 			return r;
+		if (r == 0) {
+			in->eof = 1;
+			return left > 0 ? DKIM_ERR_CHANGED : 0;
+		}
 	}
 	for (;;) {
-		if (dkim_in_chunk(in, &p, &n) != 0)
-			return DKIM_ERR_IO;
+		if ((r = dkim_in_chunk(in, &p, &n)) != 0)
+			return r;
 		if (n == 0)
 			return 0;
 		if (dkim_out_write(out, p, n) != 0)

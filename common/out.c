@@ -96,8 +96,9 @@ dkim_out_write(struct dkim_out *o, const void *p, size_t n)
 }
 
 int
-dkim_out_sendfile(struct dkim_out *o, int fd)
+dkim_out_sendfile(struct dkim_out *o, int fd, off_t *left)
 {
+	size_t want;
 	ssize_t w;
 	int any = 0;
 
@@ -105,8 +106,15 @@ dkim_out_sendfile(struct dkim_out *o, int fd)
 		return o->err;
 	for (;;) {
 		/* at most 2^30 a call: sendfile(2) stops short of 2 GiB */
-		if ((w = sendfile(o->fd, fd, NULL, 1 << 30)) > 0) {
+		want = 1 << 30;
+		if (*left >= 0 && *left < (off_t)want)
+			want = (size_t)*left;
+		if (want == 0)
+			return 0;
+		if ((w = sendfile(o->fd, fd, NULL, want)) > 0) {
 			any = 1;
+			if (*left >= 0)
+				*left -= w;
 			continue;
 		}
 		if (w == 0)

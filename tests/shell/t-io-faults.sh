@@ -158,6 +158,16 @@ run "$BIN/unit" shrink "$T/shrink"
 eq "$rc:$(cat "$T/out")" "0:whole: first 131072; then: the file shrank while being read
 range: first 131072; then: the file shrank while being read" \
     "a file cut short under the reader: an error"
+# the filters copy a file again after hashing it: what it gave the first
+# time, by count, whether it grew meanwhile or was cut (then an error),
+# with sendfile(2) and by hand
+$PY -c 'import sys; sys.stdout.write("z" * (3 << 20) + "y" * 1000)' >"$T/shrink"
+run "$BIN/unit" replay "$T/shrink"
+eq "$rc:$(cat "$T/out")" "0:longer, sendfile: copied 3146728 of 3146728; done
+cut, sendfile: copied 4096 of 3146728; the file shrank while being read
+longer, by hand: copied 3146728 of 3146728; done
+cut, by hand: copied 4096 of 3146728; the file shrank while being read" \
+    "a file changed between hashing and copying: the same bytes, or an error"
 $PY -c 'import sys; sys.stdout.write("z" * (3 << 20) + "y" * 1000)' >"$T/shrink"
 run "$BIN/unit" grow "$T/shrink"
 eq "$rc:$(cat "$T/out")" "0:read 3146728 of 3146728; the end" \

@@ -23,6 +23,12 @@
  *	read FILE with dkim_in and add 4 KiB to it after the first chunk:
  *	print how many bytes were read in all; exit 0 when that is its
  *	size before
+ *   unit replay FILE
+ *	read FILE with dkim_in to its end, then make it 4 KiB longer, or
+ *	cut it to 4 KiB, and copy it again with dkim_in_copy() (sendfile(2)
+ *	to a file, and by hand to an O_APPEND one): print what was copied
+ *	and what dkim_in_copy() said, a line each; exit 0 when the longer
+ *	file gave what it had the first time and the shorter one the error
  *   unit keysrc
  *	the key cache's per-thread recent entries: names match whole and
  *	in any case, and a source freed is never answered for by the next;
@@ -450,6 +456,56 @@ grow(const char *file)
 	return r != 0 || (off_t)total != size;
 }
 
+/* Copy FILE again after changing it by delta (-1: cut to 4 KiB). */
+static int
+replay_one(const char *file, off_t delta, int append)
+{
+	struct dkim_in *in;
+	struct dkim_out *out;
+	const unsigned char *p;
+	struct stat st;
+	size_t n;
+	off_t size;
+	int fd, ofd, r;
+
+	in = open_in(file, 0, &size, &fd);
+	if (dkim_in_mark(in) != 0)
+		errx(2, "mark");
+	while ((r = dkim_in_chunk(in, &p, &n)) == 0 && n > 0)
+		;
+	if (r != 0)
+		errx(2, "%s: %s", file, dkim_strerror(r));
+	resize(file, delta < 0 ? 4096 : size + delta);
+	if ((ofd = open("/tmp", O_TMPFILE | O_RDWR | (append ? O_APPEND :
+	    0), 0600)) == -1 || (out = dkim_out_new(ofd)) == NULL)
+		err(2, "output");
+	if ((r = dkim_in_rewind(in)) == 0)
+		r = dkim_in_copy(in, out);
+	if (dkim_out_flush(out) != 0 || fstat(ofd, &st) == -1)
+		err(2, "output");
+	printf("%s, %s: copied %lld of %lld; %s\n", delta < 0 ? "cut" :
+	    "longer", append ? "by hand" : "sendfile", (long long)st.st_size,
+	    (long long)size, r ? dkim_strerror(r) : "done");
+	(void)dkim_out_close(out);
+	close(fd);
+	dkim_in_free(in);
+	resize(file, size);
+	return delta < 0 ? r != DKIM_ERR_CHANGED : r != 0 ||
+	    st.st_size != size;
+}
+
+static int
+replay(const char *file)
+{
+	int bad = 0, append;
+
+	for (append = 0; append < 2; append++) {
+		bad |= replay_one(file, 4096, append);
+		bad |= replay_one(file, -1, append);
+	}
+	return bad;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -473,6 +529,8 @@ main(int argc, char **argv)
 		return shrink(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "grow") == 0)
 		return grow(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "replay") == 0)
+		return replay(argv[2]);
 	errx(2, "usage: unit chunks|taglist|ctag|keyrec|key|keysrc|digest|"
-	    "legacy|shrink|grow ...");
+	    "legacy|shrink|grow|replay ...");
 }
