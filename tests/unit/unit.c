@@ -403,6 +403,19 @@ resize(const char *file, off_t len)
 	close(fd);
 }
 
+/* Read in to its end: 0, or the error; the bytes read are added to *total. */
+static int
+drain(struct dkim_in *in, size_t *total)
+{
+	const unsigned char *p;
+	size_t n;
+	int r;
+
+	while ((r = dkim_in_chunk(in, &p, &n)) == 0 && n > 0)
+		*total += n;
+	return r;
+}
+
 /* Cut FILE to 4 KiB after the first chunk: the reader must notice. */
 static int
 shrink(const char *file)
@@ -420,8 +433,7 @@ shrink(const char *file)
 			errx(2, "%s: want 1 MiB at least", file);
 		first = n;
 		resize(file, 4096);
-		while ((r = dkim_in_chunk(in, &p, &n)) == 0 && n > 0)
-			;
+		r = drain(in, &n);
 		printf("%s: first %zu; then: %s\n", ranged ? "range" :
 		    "whole", first, r ? dkim_strerror(r) : "the end");
 		bad |= r != DKIM_ERR_CHANGED;
@@ -446,8 +458,7 @@ grow(const char *file)
 	if ((r = dkim_in_chunk(in, &p, &n)) == 0) {
 		total = n;
 		resize(file, size + 4096);
-		while ((r = dkim_in_chunk(in, &p, &n)) == 0 && n > 0)
-			total += n;
+		r = drain(in, &total);
 	}
 	printf("read %zu of %lld; %s\n", total, (long long)size,
 	    r ? dkim_strerror(r) : "the end");
@@ -462,18 +473,15 @@ replay_one(const char *file, off_t delta, int append)
 {
 	struct dkim_in *in;
 	struct dkim_out *out;
-	const unsigned char *p;
 	struct stat st;
-	size_t n;
+	size_t n = 0;
 	off_t size;
 	int fd, ofd, r;
 
 	in = open_in(file, 0, &size, &fd);
 	if (dkim_in_mark(in) != 0)
 		errx(2, "mark");
-	while ((r = dkim_in_chunk(in, &p, &n)) == 0 && n > 0)
-		;
-	if (r != 0)
+	if ((r = drain(in, &n)) != 0)
 		errx(2, "%s: %s", file, dkim_strerror(r));
 	resize(file, delta < 0 ? 4096 : size + delta);
 	if ((ofd = open("/tmp", O_TMPFILE | O_RDWR | (append ? O_APPEND :
