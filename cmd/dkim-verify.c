@@ -597,12 +597,8 @@ write_filtered(const struct opts *o, const struct dkim_msg *m,
 		r = dkim_out_write(out, m->sep_crlf ? "\r\n" : "\n",
 		    m->sep_crlf ? 2 : 1);
 	if (r == 0 && (r = dkim_in_copy(in, out)) != 0 &&
-	    !dkim_out_failed(out)) {
-		if (r == DKIM_ERR_CHANGED)
-			errx(EX_IOERR, "%s: %s", dkim_in_name(in),
-			    dkim_strerror(r));
-		err(EX_IOERR, "%s", dkim_in_name(in));
-	}
+	    !dkim_out_failed(out))
+		errx(EX_IOERR, "%s: %s", dkim_in_name(in), dkim_strerror(r));
 	if (r != 0 || dkim_out_close(out) != 0)
 		err(EX_IOERR, "stdout");
 	dkim_buf_free(&ar);
