@@ -14,6 +14,12 @@ libnet-dns-perl libopendkim-dev nsd knot bind9-dnsutils procmail maildrop \
 mandoc man-db valgrind \
 clang libclang-rt-14-dev time"
 
+# mailauth, the Node.js peer (tests/peers/package.json), wants node >= 18
+# and npm.  Debian's nodejs comes without npm; NodeSource's has it and
+# conflicts with Debian's npm, so npm is asked for only where nodejs is
+# there and npm is not (see the end).
+command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"
+
 missing=""
 for p in $BUILD $TEST; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -22,6 +28,8 @@ for p in $BUILD $TEST; do
 	*) missing="$missing $p" ;;
 	esac
 done
+command -v node >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1 &&
+    missing="$missing npm"
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -39,4 +47,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get install -y -qq --no-install-recommends $missing </dev/null >/dev/null
+if ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -qq --no-install-recommends npm </dev/null >/dev/null
+fi
 echo "setup: done"
