@@ -9,7 +9,8 @@
 #   RESULTS  where to write the Markdown report (tests/bench/RESULTS.md)
 #
 # Measures, in one run and on the same messages: our binaries, dkimpy,
-# Mail::DKIM, libopendkim, the floor program and openssl speed; prints a
+# Mail::DKIM, libopendkim, mailauth, the floor program and openssl speed;
+# prints a
 # table and writes RESULTS.md.  Never fails on timing: exit 0 when every
 # measurement could be made, 1 when one could not (the report says which).
 # The method is written into RESULTS.md (METHOD below).
@@ -19,6 +20,7 @@
 
 import base64
 import datetime
+import json
 import os
 import random
 import re
@@ -216,6 +218,15 @@ def versions():
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                            text=True)
         v[name] = p.stdout.strip() or "?"
+    try:
+        with open(os.path.join(PEERS, "node_modules", "mailauth",
+                               "package.json")) as f:
+            v["mailauth"] = json.load(f)["version"]
+        v["node"] = subprocess.run(["node", "--version"],
+                                   stdout=subprocess.PIPE, text=True,
+                                   stderr=subprocess.DEVNULL).stdout.strip()
+    except (OSError, ValueError, KeyError):
+        v["mailauth"] = v["node"] = "?"
     p = subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                        text=True)
@@ -434,6 +445,9 @@ def peer_sign_cmds(sel, canon="relaxed/relaxed"):
         "libopendkim": [os.path.join(PEERS, "opendkim-peer"), "sign", "-d",
                         DOMAIN, "-s", sel, "-c", canon, "-k",
                         P("keys", "rsa.pem" if rsa else "ed25519.pem")],
+        "mailauth": [os.path.join(PEERS, "mailauth-sign"), "-d", DOMAIN,
+                     "-s", sel, "-c", canon, "-k",
+                     P("keys", "rsa.pem" if rsa else "ed25519.pem")],
     }
     if rsa:
         c["Mail::DKIM"] = [os.path.join(PEERS, "maildkim-sign"), "-d",
@@ -448,6 +462,7 @@ def peer_verify_cmds(rsa=True):
         "dkimpy": [os.path.join(PEERS, "dkimpy-verify"), "--zone", z],
         "libopendkim": [os.path.join(PEERS, "opendkim-peer"), "verify",
                         "--zone", z],
+        "mailauth": [os.path.join(PEERS, "mailauth-verify"), "--zone", z],
     }
     if rsa:
         c["Mail::DKIM"] = [os.path.join(PEERS, "maildkim-verify"),
@@ -646,7 +661,8 @@ def case_batch():
                 "floor/all": (floor_batch_cmd(sel, d, NCPU), None),
             }, n_ours, 1)
         drivers = {"libopendkim": [ODKIM_BATCH, z],
-                   "dkimpy": [os.path.join(HERE, "dkimpy-batch"), z]}
+                   "dkimpy": [os.path.join(HERE, "dkimpy-batch"), z],
+                   "mailauth": [os.path.join(HERE, "mailauth-batch"), z]}
         if rsa:
             drivers["Mail::DKIM"] = [os.path.join(HERE, "maildkim-batch"),
                                      z]
@@ -1042,8 +1058,9 @@ def report(mach, ver, speed, sp, load, elapsed):
          "- load average (1, 5, 15 min): %s" % "; ".join(
              "%s %s" % x for x in load),
          "- dkim-tools %s; dkimpy %s; Mail::DKIM %s; libopendkim %s "
-         "(Debian packages)" % (ver["dkim-tools"], ver["dkimpy"],
-                                ver["Mail::DKIM"], ver["libopendkim"]),
+         "(Debian packages); mailauth %s (npm, node %s)" % (
+             ver["dkim-tools"], ver["dkimpy"], ver["Mail::DKIM"],
+             ver["libopendkim"], ver["mailauth"], ver["node"]),
          "", "## Limits: openssl speed, same run", ""]
     L += md_table(("test", "per CPU second", "per wall second",
                    "start / end (per CPU second)"), [
@@ -1078,7 +1095,7 @@ wall-clock figure is in the next table.  The -P rows are wall clock only
 (\"CPUs busy\": CPU time over wall clock, how many CPUs the run
 really had; \"CPU time\": CPU time with -P %d over CPU time with -P 1,
 1.00 = no threading overhead).  \"vs best peer\": how many times faster than the
-fastest of dkimpy, Mail::DKIM and libopendkim.  \"met\": the target is
+fastest of dkimpy, Mail::DKIM, libopendkim and mailauth.  \"met\": the target is
 met and no peer is faster, judged on CPU time and on the wall clock.""" % NCPU
 
 
@@ -1108,7 +1125,8 @@ METHOD = """## Method
   (8 x 20 runs each) so that load changes hit both; the figure is the
   minimum, the medians are in the second table.  The peers run through
   tests/peers/ (dkimpy-sign, dkimpy-verify, maildkim-sign,
-  maildkim-verify, opendkim-peer sign|verify), which read stdin whole and
+  maildkim-verify, opendkim-peer sign|verify, mailauth-sign,
+  mailauth-verify), which read stdin whole and
   make bare LF into CRLF (the inputs are CRLF already, but the scan is
   timed with the peer); 9 runs each.  dkimpy-sign
   gets the PKCS#1 RSA key and the base64 Ed25519 seed, its native forms,
@@ -1138,7 +1156,8 @@ METHOD = """## Method
   `-P %d`; libopendkim through tests/bench/odkim-batch.c (one process,
   libopendkim's DNS callbacks answered from a reply built once per key
   name), dkimpy through tests/bench/dkimpy-batch, Mail::DKIM through
-  tests/bench/maildkim-batch, each verifying every file in one process
+  tests/bench/maildkim-batch, mailauth through tests/bench/mailauth-batch,
+  each verifying every file in one process
   and checking that all pass.  A peer's \"all cores\" is %d such
   processes on interleaved shares of the list, timed until the last
   ends.  Messages per second = %d / time.  Limit: openssl speed's verify
